@@ -1,0 +1,1 @@
+"""The program language's grammar and op table (installed as npqa.grammars)."""

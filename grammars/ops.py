@@ -1,0 +1,363 @@
+"""The op table of npqa's program language: each op declared exactly once.
+
+A declaration gives the op's name, argument and result types, its reference
+semantics (numpy, ``hard``), its differentiable semantics (torch, ``soft``,
+batched) and its SQL shape (sqlglot, ``sql``). Masks, type checks, the
+executor, the text form and the SQL renderer are all derived from this table;
+``docs/LANGUAGE.md`` is the prose version.
+
+Semantics worth knowing
+-----------------------
+* Filters keep the carried rows passing a condition; NaN / unknown never passes.
+* ``word_match``: the cell's words (``npqa.text.match_text``) contain the
+  constant's words as a contiguous run.
+* Date comparisons use the constant's precision: ``greater(reset, "Date",
+  2004-05-xx)`` compares year and month only, so a cell in May 2004 is neither
+  greater nor less; a cell whose date lacks the month cannot be compared.
+* ``argmax``/``argmin`` keep *every* carried row holding the extreme (ties);
+  a date's missing month/day count as 0 for ordering.
+* ``mode`` keeps every carried row whose (non-empty) display text is among
+  the most frequent texts of the carried rows.
+* ``difference`` is the largest minus the smallest number of the carried rows
+  (so ``how many more … than …`` over two selected rows is never negative).
+* ``sum`` of no numbers is 0; ``average``/``difference`` of no numbers give no answer.
+* ``print`` gives the non-empty display texts of the carried rows, in table order.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from npqa.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
+from npqa.values import Date
+
+LANGUAGE = Language()
+
+
+def _declare(**kwargs: Any) -> OpSpec:
+    return LANGUAGE.declare(OpSpec(**kwargs))
+
+
+# ---------------------------------------------------------------------------
+# filters: a row-independent condition on one column against one constant
+# ---------------------------------------------------------------------------
+def _compare(column: Any, value: Any, cmp: Callable[[np.ndarray, float], np.ndarray]) -> np.ndarray:
+    """bool (R,): ``cmp(cell, constant)`` at the constant's precision."""
+    if isinstance(value, Date):
+        parts = 1 + (value.month is not None) + (value.month is not None and value.day is not None)
+        key = column.date_key(parts)
+        target = _date_target(value, parts)
+    else:
+        key, target = column.num, float(value)
+    with np.errstate(invalid="ignore"):
+        return cmp(key, target) & ~np.isnan(key)
+
+
+def _date_target(value: Date, parts: int) -> float:
+    target = float(value.year)  # type: ignore[arg-type]
+    if parts >= 2:
+        target = target * 100 + value.month  # type: ignore[operator]
+    if parts >= 3:
+        target = target * 100 + value.day  # type: ignore[operator]
+    return target
+
+
+def _compare_sql(ctx: Any, value: Any, sql_op: str) -> Any:
+    """SQL condition mirroring :func:`_compare`."""
+    if isinstance(value, Date):
+        parts = 1 + (value.month is not None) + (value.month is not None and value.day is not None)
+        return ctx.binary(sql_op, ctx.date_key(parts), ctx.literal(_date_target(value, parts)))
+    return ctx.binary(sql_op, ctx.col.num, ctx.literal(float(value)))
+
+
+for _name, _doc, _cmp, _sql_op in [
+    ("greater", "rows whose value is greater than the constant", np.greater, ">"),
+    ("less", "rows whose value is less than the constant", np.less, "<"),
+    ("geq", "rows whose value is greater than or equal to the constant", np.greater_equal, ">="),
+    ("leq", "rows whose value is less than or equal to the constant", np.less_equal, "<="),
+    ("equal", "rows whose value equals the constant", np.equal, "="),
+]:
+    _declare(
+        name=_name,
+        role=Role.ROWS,
+        result=Result.ROWS,
+        doc=_doc,
+        column=ColumnType.ORDERED,
+        constant=ConstantType.ORDERED,
+        condition=True,
+        hard=lambda column, value, _cmp=_cmp: _compare(column, value, _cmp),
+        sql=lambda ctx, value, _op=_sql_op: _compare_sql(ctx, value, _op),
+    )
+
+
+def _word_match(column: Any, value: str) -> np.ndarray:
+    from npqa.text import padded
+
+    needle = padded(value)
+    return np.array([needle in cell for cell in column.norm], dtype=bool)
+
+
+_declare(
+    name="word_match",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="rows whose cell contains the constant's words",
+    column=ColumnType.ANY,
+    constant=ConstantType.STRING,
+    condition=True,
+    hard=_word_match,
+    sql=lambda ctx, value: ctx.contains_words(value),
+)
+
+
+# ---------------------------------------------------------------------------
+# row ops that depend on the carried rows
+# ---------------------------------------------------------------------------
+def _first_soft(rows: Any, cols: Any, alpha: Any) -> Any:
+    before = (1 - rows).cumprod(dim=1)  # (B, R): no row selected up to and including i
+    before = before.roll(1, dims=1)
+    before[:, 0] = 1.0
+    return rows * before  # (B, R)
+
+
+_declare(
+    name="reset",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="every row of the table (the start of every program)",
+    hard=lambda rows, column: np.ones_like(rows),
+    soft=lambda rows, cols, alpha: cols.valid.clone(),
+    sql=lambda ctx: ctx.select_rows(None, carried=False),
+)
+_declare(
+    name="keep",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the carried rows unchanged (the no-op step)",
+    hard=lambda rows, column: rows.copy(),
+    soft=lambda rows, cols, alpha: rows,
+    sql=lambda ctx: ctx.select_rows(None),
+)
+_declare(
+    name="first",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the first carried row",
+    hard=lambda rows, column: _only(rows, np.flatnonzero(rows)[:1]),
+    soft=_first_soft,
+    sql=lambda ctx: ctx.select_extreme_row("min"),
+)
+_declare(
+    name="last",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the last carried row",
+    hard=lambda rows, column: _only(rows, np.flatnonzero(rows)[-1:]),
+    soft=lambda rows, cols, alpha: _first_soft(rows.flip(1), cols, alpha).flip(1),
+    sql=lambda ctx: ctx.select_extreme_row("max"),
+)
+_declare(
+    name="previous",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the rows just above the carried rows",
+    hard=lambda rows, column: np.concatenate([rows[1:], [False]]),
+    soft=lambda rows, cols, alpha: _shift(rows, -1) * cols.valid,
+    sql=lambda ctx: ctx.select_shifted(+1),
+)
+_declare(
+    name="next",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the rows just below the carried rows",
+    hard=lambda rows, column: np.concatenate([[False], rows[:-1]]),
+    soft=lambda rows, cols, alpha: _shift(rows, +1) * cols.valid,
+    sql=lambda ctx: ctx.select_shifted(-1),
+)
+
+
+def _only(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(rows)
+    out[keep] = True
+    return out
+
+
+def _shift(rows: Any, by: int) -> Any:
+    """(B, R) -> (B, R): ``out[:, i] = rows[:, i - by]``, zero-filled."""
+    out = rows.roll(by, dims=1)
+    if by > 0:
+        out[:, :by] = 0.0
+    else:
+        out[:, by:] = 0.0
+    return out
+
+
+def _extreme_hard(rows: np.ndarray, column: Any, largest: bool) -> np.ndarray:
+    key = np.where(rows, column.order, np.nan)
+    if np.all(np.isnan(key)):
+        return np.zeros_like(rows)
+    best = np.nanmax(key) if largest else np.nanmin(key)
+    return rows & (key == best)
+
+
+def _extreme_soft(rows: Any, cols: Any, alpha: Any, largest: bool, key: str = "order") -> Any:
+    """(B, R) probability that each row holds the carried rows' extreme,
+    averaged over columns by ``alpha`` (B, C); exact for 0/1 rows."""
+    return (_extreme_per_column(rows, cols, largest, key) * alpha[:, :, None]).sum(1)  # (B, R)
+
+
+def _extreme_per_column(rows: Any, cols: Any, largest: bool, key: str) -> Any:
+    """(B, C, R): row i holds the extreme of column c among the carried rows."""
+    value = getattr(cols, key).transpose(1, 2)  # (B, C, R)
+    has = getattr(cols, "has_" + key).transpose(1, 2)  # (B, C, R)
+    live = rows[:, None, :] * has  # (B, C, R)
+    beats = value[:, :, None, :] > value[:, :, :, None] if largest else value[:, :, None, :] < value[:, :, :, None]
+    # beats[b, c, i, j]: row j's value is strictly better than row i's       (B, C, R, R)
+    unbeaten = (1 - live[:, :, None, :] * beats).prod(-1)  # (B, C, R)
+    return live * unbeaten  # (B, C, R)
+
+
+def _mode_hard(rows: np.ndarray, column: Any) -> np.ndarray:
+    counts: dict[str, int] = {}
+    for i in np.flatnonzero(rows & column.nonempty):
+        counts[column.texts[i]] = counts.get(column.texts[i], 0) + 1
+    if not counts:
+        return np.zeros_like(rows)
+    top = max(counts.values())
+    winners = {t for t, c in counts.items() if c == top}
+    return rows & np.array([t in winners for t in column.texts], dtype=bool)
+
+
+def _mode_soft(rows: Any, cols: Any, alpha: Any) -> Any:
+    live = rows[:, None, :] * cols.nonempty.transpose(1, 2)  # (B, C, R)
+    ids = cols.text_id.transpose(1, 2)  # (B, C, R)
+    same = (ids[:, :, :, None] == ids[:, :, None, :]).to(rows.dtype)  # (B, C, R, R)
+    count = (same * live[:, :, None, :]).sum(-1)  # (B, C, R)
+    beaten = (count[:, :, None, :] > count[:, :, :, None]).to(rows.dtype)  # (B, C, R, R)
+    unbeaten = (1 - live[:, :, None, :] * beaten).prod(-1)  # (B, C, R)
+    return (live * unbeaten * alpha[:, :, None]).sum(1)  # (B, R)
+
+
+_declare(
+    name="argmax",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the carried rows holding the column's largest value",
+    column=ColumnType.ORDERED,
+    hard=lambda rows, column: _extreme_hard(rows, column, True),
+    soft=lambda rows, cols, alpha: _extreme_soft(rows, cols, alpha, True),
+    sql=lambda ctx: ctx.select_extreme_value("max"),
+)
+_declare(
+    name="argmin",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the carried rows holding the column's smallest value",
+    column=ColumnType.ORDERED,
+    hard=lambda rows, column: _extreme_hard(rows, column, False),
+    soft=lambda rows, cols, alpha: _extreme_soft(rows, cols, alpha, False),
+    sql=lambda ctx: ctx.select_extreme_value("min"),
+)
+_declare(
+    name="mode",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the carried rows holding the column's most frequent text",
+    column=ColumnType.ANY,
+    hard=_mode_hard,
+    soft=_mode_soft,
+    sql=lambda ctx: ctx.select_mode(),
+)
+
+
+# ---------------------------------------------------------------------------
+# terminal ops: rows -> answer
+# ---------------------------------------------------------------------------
+def _numbers(rows: np.ndarray, column: Any) -> np.ndarray:
+    vals = column.num[rows]
+    return vals[~np.isnan(vals)]
+
+
+def _sequential_sum(vals: np.ndarray) -> float:
+    total = 0.0
+    for v in vals:  # in table order, as SQLite adds
+        total += float(v)
+    return total
+
+
+def _soft_sum(rows: Any, cols: Any, alpha: Any) -> Any:
+    per_col = (rows[:, :, None] * cols.num * cols.has_num).sum(1)  # (B, C)
+    return (per_col * alpha).sum(1)  # (B,)
+
+
+def _soft_average(rows: Any, cols: Any, alpha: Any) -> Any:
+    total = (rows[:, :, None] * cols.num * cols.has_num).sum(1)  # (B, C)
+    n = (rows[:, :, None] * cols.has_num).sum(1)  # (B, C)
+    return (total / n.clamp_min(1e-6) * alpha).sum(1)  # (B,)
+
+
+def _soft_extreme_value(rows: Any, cols: Any, largest: bool) -> Any:
+    """(B, C): the carried rows' largest (smallest) number in each column."""
+    p = _extreme_per_column(rows, cols, largest, "num")  # (B, C, R)
+    return (p * cols.num.transpose(1, 2)).sum(-1) / p.sum(-1).clamp_min(1e-6)  # (B, C)
+
+
+def _soft_difference(rows: Any, cols: Any, alpha: Any) -> Any:
+    spread = _soft_extreme_value(rows, cols, True) - _soft_extreme_value(rows, cols, False)  # (B, C)
+    return (spread * alpha).sum(1)  # (B,)
+
+
+def _print_soft(rows: Any, cols: Any, alpha: Any) -> Any:
+    return rows[:, :, None] * alpha[:, None, :] * cols.nonempty  # (B, R, C)
+
+
+_declare(
+    name="count",
+    role=Role.TERMINAL,
+    result=Result.NUMBER,
+    doc="how many rows are carried",
+    hard=lambda rows, column: float(rows.sum()),
+    soft=lambda rows, cols, alpha: rows.sum(1),
+    sql=lambda ctx: ctx.aggregate("count"),
+)
+_declare(
+    name="sum",
+    role=Role.TERMINAL,
+    result=Result.NUMBER,
+    doc="the sum of the column's numbers over the carried rows (0 if none)",
+    column=ColumnType.NUMBER,
+    hard=lambda rows, column: _sequential_sum(_numbers(rows, column)),
+    soft=_soft_sum,
+    sql=lambda ctx: ctx.aggregate("sum"),
+)
+_declare(
+    name="average",
+    role=Role.TERMINAL,
+    result=Result.NUMBER,
+    doc="the mean of the column's numbers over the carried rows",
+    column=ColumnType.NUMBER,
+    hard=lambda rows, column: (_sequential_sum(v) / len(v)) if len(v := _numbers(rows, column)) else None,
+    soft=_soft_average,
+    sql=lambda ctx: ctx.aggregate("avg"),
+)
+_declare(
+    name="difference",
+    role=Role.TERMINAL,
+    result=Result.NUMBER,
+    doc="the largest minus the smallest of the column's numbers over the carried rows",
+    column=ColumnType.NUMBER,
+    hard=lambda rows, column: float(v.max() - v.min()) if len(v := _numbers(rows, column)) else None,
+    soft=_soft_difference,
+    sql=lambda ctx: ctx.aggregate("difference"),
+)
+_declare(
+    name="print",
+    role=Role.TERMINAL,
+    result=Result.CELLS,
+    doc="the column's non-empty cells in the carried rows",
+    column=ColumnType.ANY,
+    hard=lambda rows, column: [column.texts[i] for i in np.flatnonzero(rows & column.nonempty)],
+    soft=_print_soft,
+    sql=lambda ctx: ctx.select_cells(),
+)

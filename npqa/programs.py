@@ -1,0 +1,48 @@
+"""Running a program given in text form on a table: the library behind
+``npqa run`` and ``npqa sql``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from npqa.errors import ProgramError, TableError
+from npqa.execdata import TableData
+from npqa.executor import Answer, execute
+from npqa.grammars.ops import LANGUAGE
+from npqa.sql import Schema, render, write_sqlite
+from npqa.textform import parse, to_text
+
+if TYPE_CHECKING:
+    from npqa.table import Table
+
+
+@dataclass(frozen=True)
+class RunResult:
+    answer: Answer
+    program: str  # canonical text form
+    sql: str
+
+
+def run_program(table: "Table", text: str, dialect: str = "sqlite", db: Path | None = None) -> RunResult:
+    """Parse, type-check and execute ``text`` on ``table``; render its SQL.
+
+    With ``db``, the table is also written there as SQLite table ``t`` so the
+    printed SQL runs as is.
+    """
+    if not text.strip():
+        raise ProgramError("program", "empty program")
+    data = TableData.from_table(table)
+    program = parse(text, LANGUAGE)
+    answer = execute(program, data, LANGUAGE)
+    schema = Schema.of([c.name for c in data.columns], [c.kind for c in data.columns])
+    try:
+        sql_text = render(program, schema, LANGUAGE, dialect=dialect)
+    except ValueError as err:  # sqlglot: unknown dialect
+        raise ProgramError("--dialect", str(err).splitlines()[0]) from None
+    if db is not None:
+        try:
+            write_sqlite(data, db)
+        except OSError as err:
+            raise TableError(str(db), f"cannot write the database: {err.strerror or err}") from None
+    return RunResult(answer, to_text(program, LANGUAGE), sql_text)
