@@ -160,6 +160,244 @@ def sql(
     typer.echo(result.sql)
 
 
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+
+
+def _count_lines(tsv: Path) -> int:
+    from npqa.wtq import read_examples
+
+    return len(read_examples(tsv))
+
+
+TablesRootOpt = Annotated[Path, typer.Option("--tables-root", help="Folder holding the csv/ tree the TSV points into.")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the shipped model).")]
+
+
+@command("oracle")
+def oracle(
+    data: Annotated[Path, typer.Argument(help="WTQ-style TSV.")],
+    tables_root: TablesRootOpt,
+    steps: Annotated[int, typer.Option("--steps", min=1, max=6, help="Program steps T (row steps + terminal).")] = 4,
+    as_json: JsonOpt = False,
+) -> None:
+    """Oracle coverage: share of questions some emittable program answers right."""
+    from npqa.grammars.ops import LANGUAGE
+    from npqa.oracle import coverage
+
+    with _progress() as progress:
+        task = progress.add_task("oracle", total=_count_lines(data))
+        report = coverage(data, tables_root, steps, LANGUAGE, lambda: progress.advance(task))
+    if as_json:
+        _print_json({"coverage": report.coverage, "covered": report.covered, "questions": report.questions,
+                     "programs_median": report.programs_median, "ms_per_question": report.ms_per_question_median,
+                     "seconds": report.seconds})  # fmt: skip
+    else:
+        typer.echo(report.line())
+
+
+@command("data-stats")
+def data_stats(
+    data: Annotated[Path, typer.Argument(help="WTQ-style TSV.")],
+    tables_root: TablesRootOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Share of each answer kind (lookup, scalar, other; list flag)."""
+    from npqa.targets import data_stats as stats_of
+
+    with _progress() as progress:
+        task = progress.add_task("answers", total=_count_lines(data))
+        stats = stats_of(data, tables_root, lambda: progress.advance(task))
+    if as_json:
+        n = max(stats.examples, 1)
+        _print_json({"examples": stats.examples, **{k: stats.kinds.get(k, 0) / n for k in ("lookup", "scalar", "other")},
+                     "list": stats.lists / n})  # fmt: skip
+    else:
+        typer.echo(stats.line())
+
+
+@command("train")
+def train(
+    train_tsv: Annotated[Path, typer.Option("--train", help="WTQ-style TSV to learn from.")],
+    tables_root: TablesRootOpt,
+    out: Annotated[Path, typer.Option("--out", help="Output directory for the model and checkpoints.")],
+    dev: Annotated[Optional[Path], typer.Option("--dev", help="TSV to measure accuracy on after each epoch.")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 12,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in --out.")] = False,
+    soft_weight: Annotated[float, typer.Option("--soft-weight", help="Weight of the soft (Neural Programmer) loss.")] = 0.1,
+) -> None:
+    """Train a model from question-answer pairs (WTQ format)."""
+    from npqa.train import TrainConfig, train as run
+
+    cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
+                      soft_weight=soft_weight)  # fmt: skip
+    logs = run(cfg, resume=resume)
+    if logs and logs[-1].dev_accuracy is not None:
+        typer.echo(f"dev_accuracy={logs[-1].dev_accuracy:.4f} epochs={logs[-1].epoch}")
+
+
+def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tuple[list[Any], list[Any]]:
+    from npqa.api import TableQA
+    from npqa.dataset import load_split, prepare
+    from npqa.infer import predict as run_predict
+
+    qa = TableQA.load(model)
+    examples, tables = load_split(data, tables_root)
+    with _progress() as progress:
+        task = progress.add_task("read", total=len(examples))
+        items, _ = prepare(examples, tables, qa.vocab, qa.model.language, qa.model.config.steps, False,
+                           on_item=lambda: progress.advance(task))  # fmt: skip
+        task2 = progress.add_task("predict", total=len(items))
+        decoded = run_predict(qa.model, items, on_batch=lambda n: progress.advance(task2, n))
+    return items, decoded
+
+
+@command("predict")
+def predict(
+    data: Annotated[Path, typer.Argument(help="WTQ-style TSV.")],
+    tables_root: TablesRootOpt,
+    out: Annotated[Path, typer.Option("--out", help="Prediction file to write.")],
+    model: ModelOpt = None,
+) -> None:
+    """Write predictions in the official format (id<TAB>item…)."""
+    from npqa.metric import escape_tsv
+
+    items, decoded = _predict_split(data, tables_root, model)
+    lines = []
+    for it, d in zip(items, decoded):
+        answer = d[0].answer.items if d else ()
+        lines.append("\t".join([it.example.id, *(escape_tsv(a) for a in answer)]))
+    try:
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise NpqaError(str(out), f"cannot write: {err.strerror or err}") from None
+    typer.echo(f"predictions={len(lines)} out={out}")
+
+
+@command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="WTQ-style TSV.")],
+    tables_root: TablesRootOpt,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Official accuracy of a model on a TSV, by answer kind."""
+    from npqa.metric import check
+    from npqa.targets import answer_targets
+
+    items, decoded = _predict_split(data, tables_root, model)
+    by_kind: dict[str, list[int]] = {}
+    right = 0
+    for it, d in zip(items, decoded):
+        ok = bool(d) and check(it.example.answers, list(d[0].answer.items))
+        right += ok
+        tgt = answer_targets(it.example.answers, it.data)
+        for kind in [tgt.kind] + (["list"] if tgt.is_list else []):
+            by_kind.setdefault(kind, [0, 0])
+            by_kind[kind][0] += ok
+            by_kind[kind][1] += 1
+    n = max(len(items), 1)
+    if as_json:
+        _print_json({"accuracy": right / n, "correct": right, "examples": len(items),
+                     "by_kind": {k: {"accuracy": c / max(t, 1), "correct": c, "examples": t} for k, (c, t) in by_kind.items()}})  # fmt: skip
+        return
+    for kind, (c, t) in sorted(by_kind.items()):
+        typer.echo(f"{kind}: accuracy={c / max(t, 1):.4f} correct={c} examples={t}")
+    typer.echo(f"accuracy={right / n:.4f} correct={right} examples={len(items)}")
+
+
+LOW_CONFIDENCE = 0.2
+
+
+def _show_answer(result: Any, explain: bool, table: Any) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.syntax import Syntax
+
+    console = Console()
+    answer = " | ".join(result.answer) if result.answer else "(no answer)"
+    console.print(f"[bold]answer:[/bold] [bold green]{escape(answer)}[/bold green]")
+    console.print(f"[bold]program:[/bold] {escape(result.program)}")
+    console.print("[bold]sql:[/bold]")
+    console.print(Syntax(result.sql, "sql", word_wrap=True))
+    note = "  [yellow](low confidence: check the program)[/yellow]" if result.confidence < LOW_CONFIDENCE else ""
+    console.print(f"[bold]confidence:[/bold] {result.confidence:.3f}{note}")
+    for alt in result.alternatives:
+        console.print(f"  alternative {alt.confidence:.3f}: {escape(alt.program)} -> {escape(' | '.join(alt.answer))}")
+    if explain:
+        from npqa.explain import render_steps
+
+        render_steps(console, result, table)
+
+
+@command("ask")
+def ask(
+    table: TableArg,
+    question: Annotated[Optional[str], typer.Argument(help="The question; omit to read one per line from stdin.")] = None,
+    model: ModelOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=20, help="Show the K most likely programs.")] = 1,
+    db: DbOpt = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each step: ops, columns, constants, rows.")] = False,
+    explain_html: Annotated[Optional[Path], typer.Option("--explain-html", help="Write the steps as an HTML page.")] = None,
+    sep: SepOpt = None,
+    encoding: EncOpt = None,
+    no_header: NoHeaderOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question about a table, with the program and SQL behind the answer."""
+    from npqa.api import TableQA
+
+    if table == "-" and question is None:
+        raise NpqaError("ask", "the table and the questions cannot both come from stdin")
+    tbl = _load(table, sep, encoding, no_header)
+    qa = TableQA.load(model)
+    questions = [question] if question is not None else [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    results = qa.ask_many(tbl, questions, top=top)
+    if db is not None:
+        from npqa.execdata import TableData
+        from npqa.sql import write_sqlite
+
+        try:
+            write_sqlite(TableData.from_table(tbl), db)
+        except OSError as err:
+            raise NpqaError(str(db), f"cannot write the database: {err.strerror or err}") from None
+    if explain_html is not None:
+        from npqa.explain import write_html
+
+        write_html(explain_html, results, tbl)
+    for result in results:
+        if as_json:
+            _print_json(result.to_json())
+        else:
+            _show_answer(result, explain, tbl)
+
+
+@command("model-info")
+def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
+    """The model card: how the model was trained, its dev accuracy, its size."""
+    from npqa.api import TableQA, default_model_dir
+
+    qa = TableQA.load(model)
+    directory = model or default_model_dir()
+    size = sum(f.stat().st_size for f in Path(directory).iterdir() if f.is_file())
+    card = {k: v for k, v in qa.config.items() if k != "training"}
+    training = qa.config.get("training", {})
+    info = {"directory": str(directory), "size_bytes": size, "parameters": sum(p.numel() for p in qa.model.parameters()),
+            **card, "training": {k: training.get(k) for k in ("command", "config", "epochs_done", "dev_accuracy", "prep")}}  # fmt: skip
+    if as_json:
+        _print_json(info)
+    else:
+        for key, value in info.items():
+            typer.echo(f"{key}: {json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -22,6 +22,9 @@ Semantics worth knowing
   (so ``how many more … than …`` over two selected rows is never negative).
 * ``sum`` of no numbers is 0; ``average``/``difference`` of no numbers give no answer.
 * ``print`` gives the non-empty display texts of the carried rows, in table order.
+
+Every ``hard`` function takes rows of shape ``(..., R)``: the executor passes
+one row set, the oracle a whole batch of them.
 """
 from __future__ import annotations
 
@@ -144,7 +147,7 @@ _declare(
     role=Role.ROWS,
     result=Result.ROWS,
     doc="the first carried row",
-    hard=lambda rows, column: _only(rows, np.flatnonzero(rows)[:1]),
+    hard=lambda rows, column: rows & (np.cumsum(rows, axis=-1) == 1),
     soft=_first_soft,
     sql=lambda ctx: ctx.select_extreme_row("min"),
 )
@@ -153,7 +156,7 @@ _declare(
     role=Role.ROWS,
     result=Result.ROWS,
     doc="the last carried row",
-    hard=lambda rows, column: _only(rows, np.flatnonzero(rows)[-1:]),
+    hard=lambda rows, column: rows & (np.cumsum(rows[..., ::-1], axis=-1)[..., ::-1] == 1),
     soft=lambda rows, cols, alpha: _first_soft(rows.flip(1), cols, alpha).flip(1),
     sql=lambda ctx: ctx.select_extreme_row("max"),
 )
@@ -162,7 +165,7 @@ _declare(
     role=Role.ROWS,
     result=Result.ROWS,
     doc="the rows just above the carried rows",
-    hard=lambda rows, column: np.concatenate([rows[1:], [False]]),
+    hard=lambda rows, column: _shift_hard(rows, -1),
     soft=lambda rows, cols, alpha: _shift(rows, -1) * cols.valid,
     sql=lambda ctx: ctx.select_shifted(+1),
 )
@@ -171,15 +174,19 @@ _declare(
     role=Role.ROWS,
     result=Result.ROWS,
     doc="the rows just below the carried rows",
-    hard=lambda rows, column: np.concatenate([[False], rows[:-1]]),
+    hard=lambda rows, column: _shift_hard(rows, +1),
     soft=lambda rows, cols, alpha: _shift(rows, +1) * cols.valid,
     sql=lambda ctx: ctx.select_shifted(-1),
 )
 
 
-def _only(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+def _shift_hard(rows: np.ndarray, by: int) -> np.ndarray:
+    """bool (..., R): ``out[..., i] = rows[..., i - by]``, False-filled."""
     out = np.zeros_like(rows)
-    out[keep] = True
+    if by > 0:
+        out[..., by:] = rows[..., :-by]
+    else:
+        out[..., :by] = rows[..., -by:]
     return out
 
 
@@ -194,10 +201,11 @@ def _shift(rows: Any, by: int) -> Any:
 
 
 def _extreme_hard(rows: np.ndarray, column: Any, largest: bool) -> np.ndarray:
-    key = np.where(rows, column.order, np.nan)
-    if np.all(np.isnan(key)):
-        return np.zeros_like(rows)
-    best = np.nanmax(key) if largest else np.nanmin(key)
+    """bool (..., R): the carried rows whose order key equals the carried extreme."""
+    key = np.where(rows, column.order, np.nan)  # (..., R)
+    fill = -np.inf if largest else np.inf
+    filled = np.where(np.isnan(key), fill, key)
+    best = filled.max(axis=-1, keepdims=True) if largest else filled.min(axis=-1, keepdims=True)  # (..., 1)
     return rows & (key == best)
 
 
@@ -219,14 +227,12 @@ def _extreme_per_column(rows: Any, cols: Any, largest: bool, key: str) -> Any:
 
 
 def _mode_hard(rows: np.ndarray, column: Any) -> np.ndarray:
-    counts: dict[str, int] = {}
-    for i in np.flatnonzero(rows & column.nonempty):
-        counts[column.texts[i]] = counts.get(column.texts[i], 0) + 1
-    if not counts:
-        return np.zeros_like(rows)
-    top = max(counts.values())
-    winners = {t for t, c in counts.items() if c == top}
-    return rows & np.array([t in winners for t in column.texts], dtype=bool)
+    """bool (..., R): the carried non-empty rows whose text is among the most frequent."""
+    live = rows & column.nonempty  # (..., R)
+    count = live.astype(np.int64) @ column.same_text  # (..., R): carried rows sharing row i's text
+    count = np.where(live, count, 0)
+    top = count.max(axis=-1, keepdims=True)  # (..., 1)
+    return live & (count == top) & (top > 0)
 
 
 def _mode_soft(rows: Any, cols: Any, alpha: Any) -> Any:
@@ -274,16 +280,39 @@ _declare(
 # ---------------------------------------------------------------------------
 # terminal ops: rows -> answer
 # ---------------------------------------------------------------------------
-def _numbers(rows: np.ndarray, column: Any) -> np.ndarray:
-    vals = column.num[rows]
-    return vals[~np.isnan(vals)]
+def _live_numbers(rows: np.ndarray, column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(values with 0 where not counted, counted mask), both (..., R)."""
+    live = rows & ~np.isnan(column.num)
+    return np.where(live, column.num, 0.0), live
 
 
-def _sequential_sum(vals: np.ndarray) -> float:
-    total = 0.0
-    for v in vals:  # in table order, as SQLite adds
-        total += float(v)
-    return total
+def _sum_hard(rows: np.ndarray, column: Any) -> np.ndarray:
+    """float (...): added in table order (cumsum), as SQLite adds."""
+    vals, _ = _live_numbers(rows, column)
+    return np.cumsum(vals, axis=-1)[..., -1] if vals.shape[-1] else np.zeros(vals.shape[:-1])
+
+
+def _average_hard(rows: np.ndarray, column: Any) -> np.ndarray:
+    """float (...): NaN (no answer) where no carried row holds a number."""
+    _, live = _live_numbers(rows, column)
+    n = live.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, _sum_hard(rows, column) / np.maximum(n, 1), np.nan)
+
+
+def _difference_hard(rows: np.ndarray, column: Any) -> np.ndarray:
+    """float (...): largest minus smallest carried number; NaN where there is none."""
+    _, live = _live_numbers(rows, column)
+    hi = np.where(live, column.num, -np.inf).max(axis=-1)
+    lo = np.where(live, column.num, np.inf).min(axis=-1)
+    return np.where(live.any(axis=-1), hi - lo, np.nan)
+
+
+def _print_hard(rows: np.ndarray, column: Any) -> list[Any]:
+    """The carried non-empty texts, in table order (a list per row set when batched)."""
+    if rows.ndim > 1:
+        return [_print_hard(r, column) for r in rows]
+    return [column.texts[i] for i in np.flatnonzero(rows & column.nonempty)]
 
 
 def _soft_sum(rows: Any, cols: Any, alpha: Any) -> Any:
@@ -317,7 +346,7 @@ _declare(
     role=Role.TERMINAL,
     result=Result.NUMBER,
     doc="how many rows are carried",
-    hard=lambda rows, column: float(rows.sum()),
+    hard=lambda rows, column: rows.sum(axis=-1).astype(np.float64),
     soft=lambda rows, cols, alpha: rows.sum(1),
     sql=lambda ctx: ctx.aggregate("count"),
 )
@@ -327,7 +356,7 @@ _declare(
     result=Result.NUMBER,
     doc="the sum of the column's numbers over the carried rows (0 if none)",
     column=ColumnType.NUMBER,
-    hard=lambda rows, column: _sequential_sum(_numbers(rows, column)),
+    hard=_sum_hard,
     soft=_soft_sum,
     sql=lambda ctx: ctx.aggregate("sum"),
 )
@@ -337,7 +366,7 @@ _declare(
     result=Result.NUMBER,
     doc="the mean of the column's numbers over the carried rows",
     column=ColumnType.NUMBER,
-    hard=lambda rows, column: (_sequential_sum(v) / len(v)) if len(v := _numbers(rows, column)) else None,
+    hard=_average_hard,
     soft=_soft_average,
     sql=lambda ctx: ctx.aggregate("avg"),
 )
@@ -347,7 +376,7 @@ _declare(
     result=Result.NUMBER,
     doc="the largest minus the smallest of the column's numbers over the carried rows",
     column=ColumnType.NUMBER,
-    hard=lambda rows, column: float(v.max() - v.min()) if len(v := _numbers(rows, column)) else None,
+    hard=_difference_hard,
     soft=_soft_difference,
     sql=lambda ctx: ctx.aggregate("difference"),
 )
@@ -357,7 +386,7 @@ _declare(
     result=Result.CELLS,
     doc="the column's non-empty cells in the carried rows",
     column=ColumnType.ANY,
-    hard=lambda rows, column: [column.texts[i] for i in np.flatnonzero(rows & column.nonempty)],
+    hard=_print_hard,
     soft=_print_soft,
     sql=lambda ctx: ctx.select_cells(),
 )

@@ -7,11 +7,13 @@ features all read these, so every consumer sees the same values.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from npqa.text import padded
 
@@ -33,6 +35,12 @@ class ColumnData:
     day: np.ndarray  # float64 (R,)
     order: np.ndarray  # float64 (R,): what max/min compare; NaN never wins
     norm: list[str]  # padded match text (npqa.text.padded)
+
+    @functools.cached_property
+    def same_text(self) -> np.ndarray:
+        """int64 (R, R): 1 where rows i and j hold the same display text."""
+        ids = pd.factorize(np.asarray(self.texts, dtype=object))[0]
+        return (ids[:, None] == ids[None, :]).astype(np.int64)
 
     def date_key(self, parts: int) -> np.ndarray:
         """float64 (R,): ``year``, ``year*100+month`` or ``year*10000+month*100+day``

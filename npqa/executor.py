@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from npqa.execdata import TableData
-from npqa.language import Language, Program, Result
+from npqa.language import Language, Program, Result, Step
 
 
 def format_number(x: float) -> str:
@@ -39,27 +39,31 @@ class Trace:
     answer: Answer
 
 
+def apply_row_step(rows: np.ndarray, step: Step, data: TableData, language: Language) -> np.ndarray:
+    """bool (R,): the rows after one row step (a filter intersects with ``rows``)."""
+    spec = language[step.op]
+    column = data[step.column] if step.column is not None else None
+    if spec.condition:
+        return rows & spec.hard(column, step.constant)
+    return spec.hard(rows, column)
+
+
 def trace(program: Program, data: TableData, language: Language) -> Trace:
     """Run ``program`` on ``data``; the caller has type-checked it."""
     rows = np.ones(data.n_rows, dtype=bool)
     after: list[np.ndarray] = []
     for step in program.row_steps:
-        spec = language[step.op]
-        column = data[step.column] if step.column is not None else None
-        if spec.condition:
-            rows = rows & spec.hard(column, step.constant)
-        else:
-            rows = spec.hard(rows, column)
+        rows = apply_row_step(rows, step, data, language)
         after.append(rows)
     term = program.terminal
     spec = language[term.op]
     out = spec.hard(rows, data[term.column] if term.column is not None else None)
     if spec.result is Result.CELLS:
         answer = Answer(tuple(out), "cells")
-    elif out is None:
+    elif np.isnan(out):
         answer = Answer((), "none")
     else:
-        answer = Answer((format_number(out),), "number")
+        answer = Answer((format_number(float(out)),), "number")
     return Trace(tuple(after), answer)
 
 

@@ -1,0 +1,100 @@
+"""Questions with their tables, prepared once for the model: linked, encoded,
+and (for training) given their answer targets and consistent programs."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from npqa.execdata import TableData
+from npqa.features import Encoded, Vocab, encode, program_indices
+from npqa.language import Language
+from npqa.question import LinkedQuestion, link_question, parse_question
+from npqa.wtq import Example
+
+
+@dataclass
+class Item:
+    """One question ready for the model."""
+
+    example: Example
+    linked: LinkedQuestion
+    data: TableData
+    enc: Encoded
+
+    @property
+    def constants(self) -> list:
+        return [c.value for c in self.linked.constants]
+
+
+@dataclass
+class PrepStats:
+    questions: int = 0
+    with_programs: int = 0  # the oracle found a consistent program
+    with_soft_target: int = 0  # a scalar or cell target exists
+    without_target: int = 0  # neither: counted, skipped by the loss
+    programs_total: int = 0
+
+
+def prepare(
+    examples: Sequence[Example],
+    tables: dict[str, "object"],
+    vocab: Vocab,
+    language: Language,
+    steps: int,
+    targets: bool,
+    max_programs: int = 64,
+    on_item: Callable[[], None] | None = None,
+) -> tuple[list[Item], PrepStats]:
+    """Link and encode every example; with ``targets``, add answer targets and
+    the oracle's consistent programs (at most ``max_programs``, shortest first)."""
+    from npqa.oracle import consistent
+    from npqa.targets import answer_targets, answer_matcher
+
+    datas: dict[str, TableData] = {}
+    items: list[Item] = []
+    stats = PrepStats()
+    for ex in examples:
+        table = tables[ex.table_path]
+        data = datas.get(ex.table_path)
+        if data is None:
+            data = datas[ex.table_path] = TableData.from_table(table)  # type: ignore[arg-type]
+        linked = link_question(parse_question(ex.question), table)  # type: ignore[arg-type]
+        enc = encode(linked, data, vocab, language)
+        item = Item(ex, linked, data, enc)
+        stats.questions += 1
+        if targets:
+            tgt = answer_targets(ex.answers, data)
+            enc.cells = tgt.cells
+            enc.scalar = tgt.scalar
+            enc.meta["kind"] = tgt.kind
+            found = consistent(data, item.constants, answer_matcher(ex.answers), language, steps)
+            idx = [program_indices(p, data, item.constants, language, steps) for p in found.programs[:max_programs]]
+            idx = [i for i in idx if i is not None]
+            enc.programs = np.stack(idx) if idx else np.zeros((0, steps, 3), dtype=np.int64)
+            stats.with_programs += bool(idx)
+            stats.programs_total += found.n_programs
+            soft = math.isfinite(tgt.scalar) or bool(tgt.cells.any())
+            stats.with_soft_target += soft
+            stats.without_target += not (soft or idx)
+        items.append(item)
+        if on_item is not None:
+            on_item()
+    return items, stats
+
+
+def vocab_texts(examples: Iterable[Example], tables: dict[str, "object"]) -> Iterable[str]:
+    """Question text and column names: what the vocabulary is built from."""
+    for ex in examples:
+        yield ex.question
+    for table in tables.values():
+        yield from table.names  # type: ignore[attr-defined]
+
+
+def load_split(tsv: Path, tables_root: Path) -> tuple[list[Example], dict[str, object]]:
+    from npqa.wtq import load_examples_with_tables
+
+    return load_examples_with_tables(tsv, tables_root)

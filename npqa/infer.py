@@ -1,0 +1,85 @@
+"""Batched inference: prepared items in, decoded programs out."""
+from __future__ import annotations
+
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from npqa.dataset import Item
+from npqa.decode import Decoded, decode
+from npqa.features import collate, step_roles
+from npqa.model import NeuralProgrammer, Outputs
+
+
+def batches_by_size(items: Sequence[Item], budget: int = 60_000, max_batch: int = 64) -> list[list[int]]:
+    """Indices grouped so that examples of similar table size share a batch and
+    a batch's padded ``B * C * R * R`` stays near ``budget`` (the soft
+    argmax/mode ops are quadratic in rows)."""
+    order = sorted(range(len(items)), key=lambda i: (items[i].data.n_rows, len(items[i].data.columns)))
+    out: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        R, C = max(items[i].data.n_rows, 1), max(len(items[i].data.columns), 1)
+        if cur and ((len(cur) + 1) * C * R * R > budget or len(cur) >= max_batch):
+            out.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def forward_items(model: NeuralProgrammer, items: Sequence[Item]) -> Outputs:
+    return model(collate([it.enc for it in items]))
+
+
+def decode_outputs(
+    model: NeuralProgrammer, out: Outputs, items: Sequence[Item], top_k: int = 1
+) -> list[list[Decoded]]:
+    roles = step_roles(model.language, model.config.steps)  # (T, O)
+    results = []
+    for b, it in enumerate(items):
+        C, K = len(it.data.columns), len(it.linked.constants)
+        op_mask = roles & it.enc.op_mask[None, :]
+        results.append(
+            decode(
+                out.op_probs[b].numpy(),
+                out.col_probs[b, :, :, :C].numpy(),
+                out.const_probs[b, :, :, :K].numpy(),
+                it.enc.col_mask,
+                it.enc.pair_mask,
+                op_mask,
+                it.data,
+                it.constants,
+                model.language,
+                top_k=top_k,
+            )
+        )
+    return results
+
+
+def predict(
+    model: NeuralProgrammer,
+    items: Sequence[Item],
+    top_k: int = 1,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[list[Decoded]]:
+    """Decoded programs (best first) for every item, in the items' order."""
+    model.eval()
+    results: list[list[Decoded] | None] = [None] * len(items)
+    with torch.no_grad():
+        for idx in batches_by_size(items):
+            chunk = [items[i] for i in idx]
+            for i, decoded in zip(idx, decode_outputs(model, forward_items(model, chunk), chunk, top_k)):
+                results[i] = decoded
+            if on_batch is not None:
+                on_batch(len(idx))
+    return [r if r is not None else [] for r in results]
+
+
+def iterate_batches(items: Sequence[Item], rng: np.random.Generator) -> Iterator[list[Item]]:
+    """Training batches: size-grouped, in a random order."""
+    groups = batches_by_size(items, max_batch=32)
+    for g in rng.permutation(len(groups)):
+        yield [items[i] for i in groups[g]]

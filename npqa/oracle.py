@@ -1,0 +1,188 @@
+"""The oracle: every program the model could emit, run at once, against the gold answer.
+
+Enumerates the canonical programs of up to ``steps - 1`` row steps and one
+terminal op, with the ops, columns and constants the language offers for the
+table and the question's linked constants — exactly what the model can emit.
+Row sets are deduplicated level by level (a batch of ``(S, R)`` bool rows
+goes through each declared op's ``hard`` function at once), and the number of
+distinct programs reaching each row set is carried along, so counting the
+programs that give the gold answer costs no more than finding one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from npqa.execdata import TableData
+from npqa.executor import format_number
+from npqa.language import ConstValue, Language, Program, Result, Step
+
+
+@dataclass
+class RowSets:
+    """Distinct row sets reachable by row steps, with how many programs reach each."""
+
+    rows: np.ndarray  # bool (S, R)
+    counts: np.ndarray  # int64 (S,): distinct canonical row-step chains giving that set
+    example: list[tuple[Step, ...]]  # (S,) one such chain
+
+
+@dataclass
+class OracleResult:
+    covered: bool
+    n_programs: int  # programs whose answer matches the gold answer
+    example: Program | None  # a shortest one
+    programs: list[Program]  # one program per (row set, terminal) pair that matches
+
+
+def _unique(rows: np.ndarray, counts: np.ndarray, chains: list[tuple[Step, ...]]) -> RowSets:
+    if len(rows) == 0:
+        return RowSets(rows, counts, [])
+    packed = np.packbits(rows, axis=1)
+    _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    summed = np.bincount(inverse, weights=counts, minlength=len(first)).astype(np.int64)
+    return RowSets(rows[first], summed, [chains[i] for i in first])
+
+
+def row_steps(data: TableData, constants: Sequence[ConstValue], language: Language) -> list[tuple[Step, Any]]:
+    """Every row step the table offers (``keep`` and ``reset`` left out: they
+    never make a canonical program longer), with what to apply: a precomputed
+    condition (R,) for filters, the op's function otherwise."""
+    out: list[tuple[Step, Any]] = []
+    kinds = data.column_kinds
+    for spec in language.row_ops:
+        if spec.name in ("keep", "reset"):
+            continue
+        for column, constant in language.arguments(spec, kinds, constants):
+            col = data[column] if column is not None else None
+            step = Step(spec.name, column, constant)
+            if spec.condition:
+                out.append((step, spec.hard(col, constant)))
+            else:
+                out.append((step, (spec.hard, col)))
+    return out
+
+
+def reachable(data: TableData, constants: Sequence[ConstValue], language: Language, max_row_steps: int) -> RowSets:
+    """All row sets reachable with 0..max_row_steps row steps (program counts summed)."""
+    steps = row_steps(data, constants, language)
+    frontier = RowSets(np.ones((1, data.n_rows), dtype=bool), np.ones(1, dtype=np.int64), [()])
+    levels = [frontier]
+    for _ in range(max_row_steps):
+        rows, counts, chains = [], [], []
+        for step, how in steps:
+            if isinstance(how, np.ndarray):
+                new = frontier.rows & how  # (S, R)
+            else:
+                fn, col = how
+                new = fn(frontier.rows, col)  # (S, R)
+            rows.append(new)
+            counts.append(frontier.counts)
+            chains.extend(chain + (step,) for chain in frontier.example)
+        if not rows:
+            break
+        frontier = _unique(np.concatenate(rows), np.concatenate(counts), chains)
+        levels.append(frontier)
+    return _unique(
+        np.concatenate([lv.rows for lv in levels]),
+        np.concatenate([lv.counts for lv in levels]),
+        [c for lv in levels for c in lv.example],
+    )
+
+
+def consistent(
+    data: TableData,
+    constants: Sequence[ConstValue],
+    matches: Callable[[tuple[str, ...]], bool],
+    language: Language,
+    steps: int = 4,
+) -> OracleResult:
+    """The programs (up to ``steps`` steps, the terminal included) whose answer
+    ``matches`` accepts."""
+    sets = reachable(data, constants, language, steps - 1)
+    kinds = data.column_kinds
+    verdicts: dict[tuple[str, ...], bool] = {}
+
+    def ok(items: tuple[str, ...]) -> bool:
+        if items not in verdicts:
+            verdicts[items] = bool(items) and matches(items)
+        return verdicts[items]
+
+    total = 0
+    programs: list[Program] = []
+    for spec in language.terminal_ops:
+        for column, constant in language.arguments(spec, kinds, constants):
+            col = data[column] if column is not None else None
+            out = spec.hard(sets.rows, col)
+            term = Step(spec.name, column, constant)
+            if spec.result is Result.CELLS:
+                answers = [tuple(a) for a in out]
+            else:
+                answers = [() if np.isnan(x) else (format_number(float(x)),) for x in out]
+            for i, items in enumerate(answers):
+                if ok(items):
+                    total += int(sets.counts[i])
+                    programs.append(Program(sets.example[i] + (term,)))
+    programs.sort(key=lambda p: len(p.steps))
+    return OracleResult(bool(programs), total, programs[0] if programs else None, programs)
+
+
+
+@dataclass
+class CoverageReport:
+    questions: int
+    covered: int
+    programs_median: float  # over covered questions: programs giving the gold answer
+    ms_per_question_median: float
+    seconds: float
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / max(self.questions, 1)
+
+    def line(self) -> str:
+        return (
+            f"coverage={self.coverage:.3f} covered={self.covered} questions={self.questions} "
+            f"programs_median={self.programs_median:g} ms_per_question={self.ms_per_question_median:.1f}"
+        )
+
+
+def coverage(
+    tsv: Any, tables_root: Any, steps: int, language: Language, on_item: Callable[[], None] | None = None
+) -> CoverageReport:
+    """Oracle coverage of a WTQ-style TSV: for how many questions some program
+    the model can emit (constants from the question only) gives the gold answer."""
+    import time
+
+    from npqa.question import link_question, parse_question
+    from npqa.targets import answer_matcher
+    from npqa.wtq import load_examples_with_tables
+
+    t_start = time.perf_counter()
+    examples, tables = load_examples_with_tables(tsv, tables_root)
+    datas: dict[str, TableData] = {}
+    counts: list[int] = []
+    times: list[float] = []
+    for ex in examples:
+        t0 = time.perf_counter()
+        table = tables[ex.table_path]
+        data = datas.get(ex.table_path)
+        if data is None:
+            data = datas[ex.table_path] = TableData.from_table(table)
+        linked = link_question(parse_question(ex.question), table)
+        result = consistent(data, [c.value for c in linked.constants], answer_matcher(ex.answers), language, steps)
+        times.append((time.perf_counter() - t0) * 1000)
+        if result.covered:
+            counts.append(result.n_programs)
+        if on_item is not None:
+            on_item()
+    return CoverageReport(
+        questions=len(examples),
+        covered=len(counts),
+        programs_median=float(np.median(counts)) if counts else 0.0,
+        ms_per_question_median=float(np.median(times)) if times else 0.0,
+        seconds=time.perf_counter() - t_start,
+    )

@@ -1,0 +1,999 @@
+"""Questions: tokens, constants, and their linking to a table.
+
+Two steps, so that the table-free part can be cached and tested on its own:
+
+* :func:`parse_question` turns the text into lower-cased tokens and finds the
+  *question constants*: numbers (digits, number words, ordinals, percentages),
+  dates (``may 3, 2004``, ``3 may 2004``, ``may 2004``, ``october 17``,
+  ``2004-05-03``, a year alone) and quoted strings.
+* :func:`link_question` adds the table-aware part: *string constants* (question
+  n-grams that match cells) and the Neural Programmer's word-match features
+  (question/column-name overlap, question/cell overlap, constant/column
+  agreement, the column names around each number).
+
+"Matching words" means the words of :func:`npqa.text.match_text` (lower-case
+ASCII, every other character a separator), the same test the word-match op
+and its SQL use: a string constant matches a cell exactly when the constant's
+words are a contiguous run of the cell's words.
+"""
+from __future__ import annotations
+
+import math
+import re
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from npqa.errors import QuestionError
+from npqa.text import match_text
+from npqa.values import Date
+
+if TYPE_CHECKING:
+    from npqa.table import Table
+
+MAX_NGRAM = 6  # longest question n-gram (in match words) tried against cells
+MAX_STRING_CONSTANTS = 10  # linked string constants kept (quoted strings come on top)
+CONTEXT_WINDOW = 3  # question tokens before a number/date read as its context
+
+ConstValue = float | Date | str
+
+# --------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A value the question mentions, over question tokens ``[start, end)``.
+
+    ``kind`` is "number" (``value`` a float), "date" (a :class:`Date`) or
+    "string" (``value`` the text to match, as written). ``ordinal`` marks
+    ``3rd``/``third``. ``match`` says where a string came from: "quoted",
+    or, for linked strings, "exact" (equals a cell), "partial" (a run of a
+    cell's words) or "contained" (a cell's words all in the question);
+    "" for numbers and dates.
+    """
+
+    kind: str
+    value: ConstValue
+    start: int
+    end: int
+    text: str
+    ordinal: bool = False
+    match: str = ""
+
+
+@dataclass
+class Question:
+    """A parsed question (no table needed)."""
+
+    text: str
+    tokens: list[str]  # (Q,) lower-cased tokens, punctuation split off
+    raw_tokens: list[str]  # (Q,) the same tokens in their original case
+    offsets: list[tuple[int, int]]  # (Q,) character span of each token in ``text``
+    constants: list[Constant]  # numbers, dates and quoted strings, by position
+
+    def span_text(self, start: int, end: int) -> str:
+        """The question's text from token ``start`` to token ``end - 1`` inclusive."""
+        return self.text[self.offsets[start][0] : self.offsets[end - 1][1]]
+
+
+@dataclass
+class LinkedQuestion:
+    """A question read against one table: all constants and the match features.
+
+    Q question tokens, R rows, C columns, K constants. Features are float32
+    in [0, 1].
+    """
+
+    question: Question
+    constants: list[Constant]  # (K,) question constants, then linked strings best first
+    column_name_match: np.ndarray  # (C,) share of the column name's words in the question
+    column_name_partial: np.ndarray  # (C,) same, counting 4-letter prefix matches too
+    cell_match: np.ndarray  # (R, C) 1 if the cell equals a question n-gram, else share of its words in the question
+    column_cell_match: np.ndarray  # (C,) max over rows of cell_match
+    token_column_match: np.ndarray  # (Q, C) question token i is a word of column j's name
+    token_cell_match: np.ndarray  # (Q, C) question token i is a word of some cell of column j
+    constant_column_match: np.ndarray  # (K, C) constant k matches some cell of column j
+    constant_context_column: np.ndarray  # (K, C) share of column j's name words just before number/date k
+
+
+# --------------------------------------------------------------------------- words
+
+STOP_WORDS = frozenset(
+    """a an the of in on at to for from by with and or as is are was were be been being
+    am do does did has have had having what which who whom whose when where why how
+    many much that this these those it its he she his her him they them their there
+    i me my we our you your s than then if but so not any all each some other only
+    same more most less least after before during between into over under up out
+    about per can could will would should also did done get got""".split()
+)
+
+_DASHES = frozenset("-‐‑‒–—−")
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A light suffix stemmer for matching names: plurals, ``-ing``, ``-ed``.
+
+    >>> [stem(w) for w in ["years", "matches", "countries", "played", "goals", "class"]]
+    ['year', 'match', 'country', 'play', 'goal', 'class']
+    """
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+_ASCII_WORD = re.compile(r"[0-9a-z]+")
+
+
+@lru_cache(maxsize=1 << 18)
+def match_words(text: str) -> tuple[str, ...]:
+    """The words ``text`` is matched by: those of :func:`npqa.text.match_text`
+    (with a fast path for ASCII text, where that is the runs of ``[0-9a-z]``)."""
+    if text.isascii():
+        return tuple(_ASCII_WORD.findall(text.lower()))
+    return tuple(match_text(text).split())
+
+
+def _content(words: Iterable[str]) -> list[str]:
+    return [w for w in words if w not in STOP_WORDS]
+
+
+@lru_cache(maxsize=1 << 18)
+def _counted(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct content words of ``words``, or all distinct words if none is content."""
+    return tuple(dict.fromkeys([w for w in words if w not in STOP_WORDS] or words))
+
+
+@lru_cache(maxsize=1 << 16)
+def _token_info(token: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """A question token's match words, content match words and their stems."""
+    words = match_words(token)
+    content = tuple(_content(words))
+    return words, content, frozenset(stem(w) for w in content)
+
+
+# --------------------------------------------------------------------------- tokens
+
+_TOKEN_RE = re.compile(
+    r"""
+      \d{4}-\d{1,2}-\d{1,2}(?![\w-])                      # ISO date
+    | (?:(?<![\w.,])[-−])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[^\W_]+)?  # number (+suffix)
+    | ['’]s(?![^\W_])                                     # possessive 's
+    | [^\W\d_][^\W_]*(?:['’](?!s(?![^\W_]))[^\W_]+)*        # word
+    | \S                                                  # any other character
+    """,
+    re.VERBOSE,
+)
+_NUMBER_TOKEN = re.compile(r"([-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)([^\W_]*)")
+_ISO_TOKEN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+
+
+def _tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    raw, offsets = [], []
+    for m in _TOKEN_RE.finditer(text):
+        raw.append(m.group())
+        offsets.append(m.span())
+    return raw, offsets
+
+
+# --------------------------------------------------------------------------- quotes
+
+_QUOTE_RE = re.compile(
+    r"""
+      "(?P<a>[^"]+)"
+    | “(?P<b>[^”"]+)[”"]
+    | ``(?P<c>[^'`]+)''
+    | (?<![\w'])''(?P<d>[^']+)''(?![\w'])
+    | (?<![\w'])['‘](?P<e>[^'‘’]+?)['’](?![\w'])
+    """,
+    re.VERBOSE,
+)
+
+
+def _quoted_constants(text: str, offsets: list[tuple[int, int]]) -> list[Constant]:
+    """String constants for text in double, single, smart or TeX-style quotes."""
+    found = []
+    for m in _QUOTE_RE.finditer(text):
+        inner = next(g for g in m.groups() if g is not None).strip()
+        span = _token_span(offsets, m.start(), m.end())
+        if inner and span is not None:
+            found.append(Constant("string", inner, span[0], span[1], m.group(), match="quoted"))
+    return found
+
+
+def _token_span(offsets: list[tuple[int, int]], begin: int, end: int) -> tuple[int, int] | None:
+    inside = [i for i, (s, e) in enumerate(offsets) if s >= begin and e <= end]
+    return (inside[0], inside[-1] + 1) if inside else None
+
+
+# --------------------------------------------------------------------------- number words
+
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+_SCALES = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+_ORDINAL_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split(),
+        start=1,
+    )
+}
+_ORDINAL_TENS = {
+    w: 10 * i
+    for i, w in enumerate(
+        "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split(), start=2
+    )
+}
+_ORDINAL_SCALES = {"hundredth": 100.0, "thousandth": 1e3, "millionth": 1e6}
+_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
+_ORDINAL_WORDS = frozenset(_ORDINAL_UNITS) | frozenset(_ORDINAL_TENS) | frozenset(_ORDINAL_SCALES)
+
+
+@dataclass
+class _WordNumber:
+    """Running state while reading number words left to right."""
+
+    total: float = 0.0
+    current: float = 0.0
+    last: str = ""  # "", "unit", "tens", "scale"
+
+    def value(self) -> float:
+        return self.total + self.current
+
+    def take(self, word: str) -> bool:
+        """Add a cardinal word if it may follow the words read so far."""
+        if word in _UNITS and self.last in ("", "scale", "tens"):
+            if self.last == "tens" and not 1 <= _UNITS[word] <= 9:
+                return False
+            self.current += _UNITS[word]
+        elif word in _TENS and self.last in ("", "scale"):
+            self.current += _TENS[word]
+        elif word in _SCALES:
+            self._scale(_SCALES[word])
+            self.last = "scale"
+            return True
+        else:
+            return False
+        self.last = "tens" if word in _TENS else "unit"
+        return True
+
+    def take_ordinal(self, word: str) -> bool:
+        """Add a final ordinal word (``first``, ``twentieth``, ``hundredth``)."""
+        if word in _ORDINAL_UNITS and self.last in ("", "scale", "tens"):
+            if self.last == "tens" and _ORDINAL_UNITS[word] > 9:
+                return False
+            self.current += _ORDINAL_UNITS[word]
+        elif word in _ORDINAL_TENS and self.last in ("", "scale"):
+            self.current += _ORDINAL_TENS[word]
+        elif word in _ORDINAL_SCALES:
+            self._scale(_ORDINAL_SCALES[word])
+        else:
+            return False
+        return True
+
+    def _scale(self, scale: float) -> None:
+        if scale == 100.0:
+            self.current = (self.current or 1.0) * scale
+        else:
+            self.total += (self.current or 1.0) * scale
+            self.current = 0.0
+
+
+def _read_number_words(tokens: list[str], i: int) -> tuple[float, int, bool] | None:
+    """(value, end, ordinal) of the number words starting at token ``i``, or None.
+
+    Reads ``twenty-one``, ``two hundred and five``, ``one thousand``,
+    ``twenty-first``; a lone ``hundred`` is 100.
+    """
+    if tokens[i] not in _NUMBER_WORDS and tokens[i] not in _ORDINAL_WORDS:
+        return None
+    state, j, n = _WordNumber(), i, len(tokens)
+    while j < n:
+        word = tokens[j]
+        if state.take(word):
+            j += 1
+        elif state.take_ordinal(word):
+            return state.value(), j + 1, True
+        elif _joins_number_words(tokens, j, state.last):
+            j += 1
+        else:
+            break
+    return (state.value(), j, False) if j > i else None
+
+
+def _joins_number_words(tokens: list[str], j: int, last: str) -> bool:
+    """A dash after a tens word (``twenty-one``) or ``and`` after a scale (``hundred and five``)."""
+    if j + 1 >= len(tokens):
+        return False
+    word, after = tokens[j], tokens[j + 1]
+    if word in _DASHES and last == "tens":
+        return 1 <= _UNITS.get(after, 0) <= 9 or 1 <= _ORDINAL_UNITS.get(after, 0) <= 9
+    if word == "and" and last == "scale":
+        return after in _UNITS or after in _TENS
+    return False
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    **{
+        m: i
+        for i, m in enumerate(
+            "january february march april may june july august september october november december".split(),
+            start=1,
+        )
+    },
+    **{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9},
+    **{"oct": 10, "nov": 11, "dec": 12},
+}
+# Month words that may stand alone as a date ("in october"); "may", "march" and
+# the abbreviations need a day or year next to them.
+_LONE_MONTHS = frozenset(
+    "january february april june july august september october november december".split()
+)
+
+
+def _year(token: str) -> int | None:
+    return int(token) if len(token) == 4 and token.isdigit() else None
+
+
+def _day(token: str) -> int | None:
+    m = _NUMBER_TOKEN.fullmatch(token)
+    if m is None or not m.group(1).isdigit() or m.group(2) not in ("", *_ORDINAL_SUFFIXES):
+        return None
+    day = int(m.group(1))
+    return day if 1 <= day <= 31 else None
+
+
+def _at(tokens: list[str], i: int) -> str:
+    return tokens[i] if 0 <= i < len(tokens) else ""
+
+
+def _read_date(tokens: list[str], i: int) -> tuple[Date, int] | None:
+    """The date starting at token ``i`` and the index after it, or None."""
+    if not tokens[i][:1].isdigit() and tokens[i] not in _MONTHS:
+        return None
+    iso = _ISO_TOKEN.fullmatch(tokens[i])
+    if iso is not None:
+        y, m, d = (int(g) for g in iso.groups())
+        return (Date(y, m, d), i + 1) if 1 <= m <= 12 and 1 <= d <= 31 else None
+    if tokens[i] in _MONTHS:
+        return _read_month_first(tokens, i)
+    if _day(tokens[i]) is not None:
+        return _read_day_first(tokens, i)
+    return None
+
+
+def _read_year_after(tokens: list[str], j: int) -> tuple[int, int] | None:
+    """A year at token ``j`` (or after a comma there) and the index after it."""
+    if _at(tokens, j) == ",":
+        j += 1
+    year = _year(_at(tokens, j))
+    return (year, j + 1) if year is not None else None
+
+
+def _read_month_first(tokens: list[str], i: int) -> tuple[Date, int] | None:
+    """``may 3, 2004``, ``october 17``, ``may 2004``, ``october``."""
+    month = _MONTHS[tokens[i]]
+    day = _day(_at(tokens, i + 1))
+    if day is not None and _year(_at(tokens, i + 1)) is None:
+        year = _read_year_after(tokens, i + 2)
+        if year is not None:
+            return Date(year[0], month, day), year[1]
+        return Date(None, month, day), i + 2
+    year = _read_year_after(tokens, i + 1)
+    if year is not None:
+        return Date(year[0], month, None), year[1]
+    if tokens[i] in _LONE_MONTHS:
+        return Date(None, month, None), i + 1
+    return None
+
+
+def _read_day_first(tokens: list[str], i: int) -> tuple[Date, int] | None:
+    """``3 may 2004``, ``17 october``, ``3rd of may, 2004``."""
+    day = _day(tokens[i])
+    j = i + 2 if _at(tokens, i + 1) == "of" else i + 1
+    word = _at(tokens, j)
+    if day is None or word not in _MONTHS:
+        return None
+    year = _read_year_after(tokens, j + 1)
+    if year is not None:
+        return Date(year[0], _MONTHS[word], day), year[1]
+    if word in _LONE_MONTHS:
+        return Date(None, _MONTHS[word], day), j + 1
+    return None
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _digits_value(digits: str) -> float:
+    return float(digits.replace(",", "").replace("−", "-"))
+
+
+def _read_number(tokens: list[str], i: int) -> tuple[float, int, bool] | None:
+    """(value, end, ordinal) of the number at token ``i``: digits (with an ordinal
+    or unit suffix, a following ``%`` or scale word) or number words."""
+    m = _NUMBER_TOKEN.fullmatch(tokens[i])
+    if m is None:
+        return _read_number_words(tokens, i)
+    value, suffix = _digits_value(m.group(1)), m.group(2)
+    if suffix in _ORDINAL_SUFFIXES:
+        return value, i + 1, True
+    end = i + 1
+    if not suffix and _at(tokens, end) == "%":
+        end += 1
+    elif not suffix and _at(tokens, end) in _SCALES:
+        value *= _SCALES[tokens[end]]
+        end += 1
+    return value, end, False
+
+
+def _is_year_token(token: str) -> bool:
+    year = _year(token)
+    return year is not None and 1000 <= year <= 2100
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def parse_question(text: str) -> Question:
+    """Tokens and constants of a question (no table needed).
+
+    Raises :class:`QuestionError` for a question without any word or number.
+
+    >>> [(c.kind, c.value, c.text) for c in parse_question("Who won after 2004?").constants]
+    [('number', 2004.0, '2004'), ('date', Date(year=2004, month=None, day=None), '2004')]
+    """
+    raw, offsets = _tokenize(text)
+    tokens = [t.lower() for t in raw]
+    if not any(any(ch.isalnum() for ch in t) for t in tokens):
+        raise QuestionError("question", "empty question")
+    question = Question(text=text, tokens=tokens, raw_tokens=raw, offsets=offsets, constants=[])
+    question.constants = _find_constants(question)
+    return question
+
+
+def _find_constants(question: Question) -> list[Constant]:
+    """Quoted strings first (their tokens are taken), then dates, then numbers."""
+    tokens, n = question.tokens, len(question.tokens)
+    taken = [False] * n
+    found = _quoted_constants(question.text, question.offsets)
+    for c in found:
+        taken[c.start : c.end] = [True] * (c.end - c.start)
+    i = 0
+    while i < n:
+        end = _constants_at(question, i, taken, found)
+        i = max(end, i + 1)
+    return sorted(found, key=lambda c: (c.start, c.kind != "number"))
+
+
+def _constants_at(question: Question, i: int, taken: list[bool], found: list[Constant]) -> int:
+    """Append the date or number starting at token ``i``; return the index after it."""
+    tokens = question.tokens
+    if taken[i]:
+        return i + 1
+    date = _read_date(tokens, i)
+    if date is not None and not any(taken[i : date[1]]):
+        found.append(Constant("date", date[0], i, date[1], question.span_text(i, date[1])))
+        return date[1]
+    number = _read_number(tokens, i)
+    if number is None or any(taken[i : number[1]]):
+        return i + 1
+    value, end, ordinal = number
+    found.append(Constant("number", value, i, end, question.span_text(i, end), ordinal=ordinal))
+    if end == i + 1 and _is_year_token(tokens[i]):
+        found.append(Constant("date", Date(int(tokens[i]), None, None), i, end, question.span_text(i, end)))
+    return end
+
+
+# --------------------------------------------------------------------------- table index
+
+
+@dataclass
+class TableIndex:
+    """What linking needs from a table, computed once per table.
+
+    Work is per *distinct text* of a column (T of them in the table, numbered
+    table-wide); cells point at their text. Cells are numbered column-major:
+    cell ``(r, c)`` is ``c * R + r``. A text's *counted* words are its distinct
+    content words (all its words if it has only stop words); cell_match is the
+    share of them found in the question. Arrays and int-valued dicts rather
+    than many small lists keep the index cheap for the garbage collector.
+    """
+
+    n_rows: int
+    n_cols: int
+    vocab: dict[str, int]  # counted word -> word id
+    text_word_ids: np.ndarray  # (sum of text sizes,) int64 counted word ids, text after text
+    text_starts: np.ndarray  # (T,) int64 offset of each text in text_word_ids
+    text_sizes: np.ndarray  # (T,) int64 counted words of each text (>= 1)
+    text_words: list[tuple[str, ...]]  # (T,) counted words of each text
+    text_column: np.ndarray  # (T,) int64 column of each text
+    exact_first: dict[tuple[str, ...], int]  # all words of a text -> first text with exactly those words
+    exact_next: list[int]  # (T,) next text with the same words, -1 at the end
+    word_columns: dict[str, int]  # word -> bitmask of columns with a cell holding it
+    column_texts: list[str]  # (C,) each distinct text's words as " w1 w2 ", joined by newlines
+    cell_text: np.ndarray  # (R*C,) int64 text of each cell, -1 if empty
+    name_stems: list[frozenset[str]]  # (C,) stems of each column name's content words
+    numbers: np.ndarray  # (R, C) float64 cell numbers, NaN where none
+    date_keys: list[set[tuple[tuple[bool, bool, bool], tuple[int, ...]]]]  # (C,) projections of cell dates
+
+    @property
+    def n_texts(self) -> int:
+        return len(self.text_words)
+
+    def run_columns(self, words: tuple[str, ...]) -> int:
+        """Bitmask of the columns where ``words`` is a contiguous run of some cell's words
+        (the word-match op's test)."""
+        if len(words) == 1:
+            return self.word_columns.get(words[0], 0)
+        mask = -1
+        for w in words:
+            mask &= self.word_columns.get(w, 0)
+            if not mask:
+                return 0
+        needle = f" {' '.join(words)} "
+        found = 0
+        for j, blob in enumerate(self.column_texts):
+            if mask >> j & 1 and needle in blob:
+                found |= 1 << j
+        return found
+
+    def exact_texts(self, words: tuple[str, ...]) -> list[int]:
+        """The texts whose words are exactly ``words``."""
+        found, t = [], self.exact_first.get(words, -1)
+        while t >= 0:
+            found.append(t)
+            t = self.exact_next[t]
+        return found
+
+
+@dataclass
+class _IndexBuilder:
+    """Lists that grow while columns are read, frozen into a :class:`TableIndex`."""
+
+    vocab: dict[str, int]
+    word_ids: list[int]
+    sizes: list[int]
+    words: list[tuple[str, ...]]
+    columns: list[int]
+    exact_first: dict[tuple[str, ...], int]
+    exact_next: list[int]
+    exact_last: dict[tuple[str, ...], int]
+    word_columns: dict[str, int]
+    column_texts: list[str]
+
+    def add_text(self, j: int, words: tuple[str, ...]) -> int:
+        t = len(self.sizes)
+        counted = _counted(words)
+        for w in counted:
+            self.word_ids.append(self.vocab.setdefault(w, len(self.vocab)))
+        self.sizes.append(len(counted))
+        self.words.append(counted)
+        self.columns.append(j)
+        self.exact_next.append(-1)
+        if words in self.exact_last:
+            self.exact_next[self.exact_last[words]] = t
+        else:
+            self.exact_first[words] = t
+        self.exact_last[words] = t
+        bit = 1 << j
+        for w in words:
+            self.word_columns[w] = self.word_columns.get(w, 0) | bit
+        return t
+
+
+def index_table(table: Table) -> TableIndex:
+    """Build the :class:`TableIndex` of ``table`` (each distinct cell text is read once)."""
+    n_rows, n_cols = table.n_rows, len(table.columns)
+    build = _IndexBuilder({}, [], [], [], [], {}, [], {}, {}, [])
+    cell_text = np.full(n_rows * n_cols, -1, dtype=np.int64)  # (R*C,)
+    for j, column in enumerate(table.columns):
+        _index_column(build, j, column.texts, cell_text[j * n_rows : (j + 1) * n_rows])
+    sizes = np.asarray(build.sizes, dtype=np.int64)  # (T,)
+    return TableIndex(
+        n_rows=n_rows,
+        n_cols=n_cols,
+        vocab=build.vocab,
+        text_word_ids=np.asarray(build.word_ids, dtype=np.int64),
+        text_starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if len(sizes) else sizes,
+        text_sizes=sizes,
+        text_words=build.words,
+        text_column=np.asarray(build.columns, dtype=np.int64),
+        exact_first=build.exact_first,
+        exact_next=build.exact_next,
+        word_columns=build.word_columns,
+        column_texts=build.column_texts,
+        cell_text=cell_text,
+        name_stems=[_name_stems(c.name) for c in table.columns],
+        numbers=_numbers_grid(table, n_rows),
+        date_keys=[_date_keys(c.dates) for c in table.columns],
+    )
+
+
+def _index_column(build: _IndexBuilder, j: int, texts: list[str], cell_text: np.ndarray) -> None:
+    """Add column ``j``'s distinct texts and write each cell's text id into ``cell_text`` (R,)."""
+    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))  # (R,), (U,)
+    ids = []  # (U,) text id of each distinct text, -1 if it has no words
+    lines = []
+    for text in uniques:
+        words = match_words(text)
+        if words:
+            ids.append(build.add_text(j, words))
+            lines.append(f" {' '.join(words)} ")
+        else:
+            ids.append(-1)
+    if len(codes):
+        cell_text[:] = np.asarray(ids, dtype=np.int64)[codes]
+    build.column_texts.append("\n".join(lines))
+
+
+def _name_stems(name: str) -> frozenset[str]:
+    words = match_words(name)
+    return frozenset(stem(w) for w in (_content(words) or words))
+
+
+def _numbers_grid(table: Table, n_rows: int) -> np.ndarray:
+    if not table.columns:
+        return np.zeros((n_rows, 0))
+    return np.stack([np.asarray(c.numbers, dtype=np.float64) for c in table.columns], axis=1)  # (R, C)
+
+
+def _date_keys(dates: list[Date | None]) -> set[tuple[tuple[bool, bool, bool], tuple[int, ...]]]:
+    """Every (known-parts mask, parts) a date constant could match in this column."""
+    keys = set()
+    for date in set(dates):
+        if date is None:
+            continue
+        y, m, d = date.year, date.month, date.day
+        projections = (
+            ((True, True, True), (y, m, d)),
+            ((True, True, False), (y, m)),
+            ((True, False, True), (y, d)),
+            ((True, False, False), (y,)),
+            ((False, True, True), (m, d)),
+            ((False, True, False), (m,)),
+            ((False, False, True), (d,)),
+        )
+        keys.update(p for p in projections if None not in p[1])
+    return keys  # type: ignore[return-value]
+
+
+_INDEX_CACHE: dict[int, tuple[weakref.ref[Table], TableIndex]] = {}
+
+
+def cached_index(table: Table) -> TableIndex:
+    """The index of ``table``, built on first use and kept while the table lives.
+
+    Keyed by object identity (a weak reference, so the cache never keeps a
+    table alive); a table changed after linking needs :func:`index_table`.
+    """
+    key = id(table)
+    hit = _INDEX_CACHE.get(key)
+    if hit is not None and hit[0]() is table:
+        return hit[1]
+    index = index_table(table)
+    _INDEX_CACHE[key] = (weakref.ref(table, lambda _ref, key=key: _forget(key, _ref)), index)
+    return index
+
+
+def _forget(key: int, ref: weakref.ref[Table]) -> None:
+    hit = _INDEX_CACHE.get(key)
+    if hit is not None and hit[0] is ref:
+        del _INDEX_CACHE[key]
+
+
+def clear_caches() -> None:
+    """Forget every cached table index and word reading (benchmarks start cold)."""
+    _INDEX_CACHE.clear()
+    for cached in (match_words, stem, _counted, _token_info):
+        cached.cache_clear()
+
+
+# --------------------------------------------------------------------------- link
+
+
+@dataclass
+class _QuestionWords:
+    """The question's match words, each tied to the question token it came from."""
+
+    words: list[str]  # match words in order
+    token_of: list[int]  # (len(words),) question token of each word
+    first: list[bool]  # (len(words),) word is the first of its token
+    last: list[bool]  # (len(words),) word is the last of its token
+    token_content: list[tuple[str, ...]]  # (Q,) content match words of each token
+    token_stems: list[frozenset[str]]  # (Q,) their stems
+
+
+def _question_words(question: Question) -> _QuestionWords:
+    qw = _QuestionWords([], [], [], [], [], [])
+    for i, token in enumerate(question.tokens):
+        words, content, stems = _token_info(token)
+        for k, w in enumerate(words):
+            qw.words.append(w)
+            qw.token_of.append(i)
+            qw.first.append(k == 0)
+            qw.last.append(k == len(words) - 1)
+        qw.token_content.append(content)
+        qw.token_stems.append(stems)
+    return qw
+
+
+_NGram = tuple[tuple[str, ...], int, int, int]  # (match words, token start, token end, column bitmask)
+
+
+def _matching_ngrams(qw: _QuestionWords, index: TableIndex) -> list[_NGram]:
+    """Every n-gram covering whole tokens whose words are a run of some cell's words."""
+    n, found = len(qw.words), []
+    for a in range(n):
+        if not qw.first[a]:
+            continue
+        for b in range(a, min(a + MAX_NGRAM, n)):
+            if not qw.last[b]:
+                continue
+            words = tuple(qw.words[a : b + 1])
+            columns = index.run_columns(words)
+            if not columns:
+                break  # a longer n-gram from ``a`` cannot be a run either
+            found.append((words, qw.token_of[a], qw.token_of[b] + 1, columns))
+    return found
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    match: str  # "exact" | "contained" | "partial"
+    columns: int  # bitmask
+    n_content: int
+
+    def rank(self) -> tuple[int, int, int]:
+        return (-self.n_content, -_MATCH_RANK[self.match], self.start)
+
+
+_MATCH_RANK = {"exact": 2, "contained": 1, "partial": 0}
+
+
+def link_question(
+    question: Question,
+    table: Table,
+    *,
+    index: TableIndex | None = None,
+    max_strings: int = MAX_STRING_CONSTANTS,
+) -> LinkedQuestion:
+    """Read ``question`` against ``table``: add string constants and match features.
+
+    ``index`` defaults to a cached :func:`index_table` of ``table``. At most
+    ``max_strings`` linked string constants are kept, longest (in content
+    words) first, then exact before contained before partial matches, never
+    one inside another; quoted strings are always kept.
+    """
+    index = index if index is not None else cached_index(table)
+    qw = _question_words(question)
+    ngrams = _matching_ngrams(qw, index)
+    counts = _text_word_counts(index, qw.words)
+    cell_match = _cell_match(index, ngrams, counts)  # (R, C)
+    quoted = [c for c in question.constants if c.kind == "string"]
+    candidates = _string_candidates(index, qw, ngrams, counts, quoted)
+    strings = _select_strings(question, candidates, max_strings)
+    constants = question.constants + [s for s, _ in strings]
+    string_columns = {id(s): cols for s, cols in strings}
+    name_exact, name_partial = _name_match(index, {stem(w) for w in qw.words})
+    return LinkedQuestion(
+        question=question,
+        constants=constants,
+        column_name_match=name_exact,
+        column_name_partial=name_partial,
+        cell_match=cell_match,
+        column_cell_match=cell_match.max(axis=0) if index.n_rows else np.zeros(index.n_cols, np.float32),
+        token_column_match=_token_column_match(qw, index),
+        token_cell_match=_token_cell_match(qw, index),
+        constant_column_match=_constant_column_match(constants, index, string_columns),
+        constant_context_column=_context_columns(qw, constants, index),
+    )
+
+
+def _text_word_counts(index: TableIndex, words: list[str]) -> np.ndarray:
+    """(T,) how many of each text's counted words occur in the question."""
+    ids = [index.vocab[w] for w in set(words) if w in index.vocab]
+    if not ids or index.n_texts == 0:
+        return np.zeros(index.n_texts, dtype=np.int64)
+    in_question = np.zeros(len(index.vocab), dtype=np.int64)  # (V,)
+    in_question[ids] = 1
+    return np.add.reduceat(in_question[index.text_word_ids], index.text_starts)  # (T,)
+
+
+def _cell_match(index: TableIndex, ngrams: list[_NGram], counts: np.ndarray) -> np.ndarray:
+    share = np.zeros(index.n_texts + 1, dtype=np.float32)  # (T+1,) last = empty cell
+    share[:-1] = counts / np.maximum(index.text_sizes, 1)
+    for words, _, _, _ in ngrams:
+        share[index.exact_texts(words)] = 1.0
+    flat = share[index.cell_text]  # (R*C,)
+    return flat.reshape(index.n_cols, index.n_rows).T.copy()  # (R, C)
+
+
+def _string_candidates(
+    index: TableIndex,
+    qw: _QuestionWords,
+    ngrams: list[_NGram],
+    counts: np.ndarray,
+    quoted: list[Constant],
+) -> list[_Candidate]:
+    """Question spans that match cells, one candidate per span (its best match)."""
+    best: dict[tuple[int, int], _Candidate] = {}
+
+    def offer(cand: _Candidate) -> None:
+        if any(q.start <= cand.start and cand.end <= q.end for q in quoted):
+            return
+        old = best.get((cand.start, cand.end))
+        if old is None or _MATCH_RANK[cand.match] > _MATCH_RANK[old.match]:
+            best[(cand.start, cand.end)] = cand
+        elif _MATCH_RANK[cand.match] == _MATCH_RANK[old.match]:
+            old.columns |= cand.columns
+
+    for words, start, end, columns in ngrams:
+        content = _content(words)
+        if not content or all(w.isdigit() for w in words):
+            continue
+        if words in index.exact_first:
+            offer(_Candidate(start, end, "exact", columns, len(content)))
+        elif words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS:
+            offer(_Candidate(start, end, "partial", columns, len(content)))
+    for cand in _contained_candidates(index, qw, counts):
+        offer(cand)
+    return sorted(best.values(), key=_Candidate.rank)
+
+
+def _contained_candidates(index: TableIndex, qw: _QuestionWords, counts: np.ndarray) -> list[_Candidate]:
+    """Texts of two or more content words all found in the question, close together
+    (within two extra tokens): the span from their first to their last word."""
+    full = np.flatnonzero((counts == index.text_sizes) & (index.text_sizes >= 2))  # (T',)
+    if len(full) == 0:
+        return []
+    position: dict[str, int] = {}
+    for k, w in enumerate(qw.words):
+        position.setdefault(w, k)
+    found = []
+    for t in full[:64]:
+        words = index.text_words[t]
+        if any(w in STOP_WORDS for w in words):
+            continue
+        where = [position[w] for w in words]
+        start, end = qw.token_of[min(where)], qw.token_of[max(where)] + 1
+        if end - start <= len(words) + 2:
+            found.append(_Candidate(start, end, "contained", 1 << int(index.text_column[t]), len(words)))
+    return found
+
+
+def _select_strings(question: Question, candidates: list[_Candidate], limit: int) -> list[tuple[Constant, int]]:
+    """The best ``limit`` candidates, skipping spans inside an already chosen span."""
+    chosen: list[tuple[Constant, int]] = []
+    for cand in candidates:
+        if len(chosen) >= limit:
+            break
+        if any(c.start <= cand.start and cand.end <= c.end for c, _ in chosen):
+            continue
+        text = question.span_text(cand.start, cand.end)
+        chosen.append((Constant("string", text, cand.start, cand.end, text, match=cand.match), cand.columns))
+    return chosen
+
+
+def _name_match(index: TableIndex, q_stems: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(C,), (C,): share of each column name's stems found among the question's
+    stems, and the same share when a shared 4-letter prefix also counts."""
+    prefixes = {s[:4] for s in q_stems if len(s) >= 4}
+    exact = np.zeros(index.n_cols, dtype=np.float32)  # (C,)
+    partial = np.zeros(index.n_cols, dtype=np.float32)  # (C,)
+    for j, names in enumerate(index.name_stems):
+        if names:
+            exact[j] = len(names & q_stems) / len(names)
+            partial[j] = sum(1 for s in names if s in q_stems or s[:4] in prefixes and len(s) >= 4) / len(names)
+    return exact, partial
+
+
+def _token_column_match(qw: _QuestionWords, index: TableIndex) -> np.ndarray:
+    masks = [
+        sum(1 << j for j, names in enumerate(index.name_stems) if stems & names) if stems else 0
+        for stems in qw.token_stems
+    ]
+    return _bit_rows(masks, index.n_cols)  # (Q, C)
+
+
+def _token_cell_match(qw: _QuestionWords, index: TableIndex) -> np.ndarray:
+    masks = []
+    for words in qw.token_content:
+        mask = 0
+        for w in words:
+            mask |= index.word_columns.get(w, 0)
+        masks.append(mask)
+    return _bit_rows(masks, index.n_cols)  # (Q, C)
+
+
+def _bit_rows(masks: list[int], n: int) -> np.ndarray:
+    """(len(masks), n) float32 0/1: bit j of mask i at [i, j]."""
+    if n <= 63:
+        shifts = np.arange(n, dtype=np.int64)
+        return ((np.asarray(masks, dtype=np.int64)[:, None] >> shifts) & 1).astype(np.float32).reshape(len(masks), n)
+    return np.array([[(m >> j) & 1 for j in range(n)] for m in masks], dtype=np.float32).reshape(len(masks), n)
+
+
+def _bits(mask: int, n: int) -> np.ndarray:
+    """(n,) float32 0/1 of the low ``n`` bits of ``mask``."""
+    return _bit_rows([mask], n)[0]
+
+
+def _constant_column_match(constants: list[Constant], index: TableIndex, string_columns: dict[int, int]) -> np.ndarray:
+    """(K, C) constant k matches some cell of column j: an equal number, a date equal
+    in its known parts, or (strings) a run of the cell's words; a linked string
+    brings its columns from linking (``string_columns``, keyed by ``id``)."""
+    out = np.zeros((len(constants), index.n_cols), dtype=np.float32)  # (K, C)
+    for k, c in enumerate(constants):
+        if c.kind == "number":
+            out[k] = _number_columns(index, float(c.value))  # type: ignore[arg-type]
+        elif c.kind == "date":
+            out[k] = _date_columns(index, c.value)  # type: ignore[arg-type]
+        else:
+            mask = string_columns.get(id(c))
+            out[k] = _bits(mask if mask is not None else _text_columns(index, str(c.value)), index.n_cols)
+    return out
+
+
+def _number_columns(index: TableIndex, value: float) -> np.ndarray:
+    if not math.isfinite(value) or index.n_rows == 0:
+        return np.zeros(index.n_cols, dtype=np.float32)
+    return np.any(np.abs(index.numbers - value) < 1e-6, axis=0).astype(np.float32)  # (C,)
+
+
+def _date_columns(index: TableIndex, date: Date) -> np.ndarray:
+    """(C,) the column has a cell date equal to ``date`` in its known parts; a year
+    alone also matches a cell number equal to the year."""
+    parts = (date.year, date.month, date.day)
+    mask = (date.year is not None, date.month is not None, date.day is not None)
+    key = (mask, tuple(p for p in parts if p is not None))
+    out = np.array([key in keys for keys in index.date_keys], dtype=np.float32)  # (C,)
+    if mask == (True, False, False):
+        out = np.maximum(out, _number_columns(index, float(date.year)))  # type: ignore[arg-type]
+    return out
+
+
+def _text_columns(index: TableIndex, text: str) -> int:
+    """Bitmask of the columns where ``text``'s words are a run of some cell's words."""
+    words = match_words(text)
+    return index.run_columns(words) if words else 0
+
+
+def _context_columns(qw: _QuestionWords, constants: list[Constant], index: TableIndex) -> np.ndarray:
+    """(K, C) for each number/date constant, the share of column j's name stems
+    among the content words of the CONTEXT_WINDOW tokens before it."""
+    out = np.zeros((len(constants), index.n_cols), dtype=np.float32)  # (K, C)
+    for k, c in enumerate(constants):
+        if c.kind == "string":
+            continue
+        window = frozenset().union(*qw.token_stems[max(0, c.start - CONTEXT_WINDOW) : c.start])
+        if not window:
+            continue
+        for j, names in enumerate(index.name_stems):
+            if names:
+                out[k, j] = len(names & window) / len(names)
+    return out

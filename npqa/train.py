@@ -1,0 +1,218 @@
+"""Training the Neural Programmer from question-answer pairs.
+
+``train(TrainConfig)`` prepares the data once (linking, features, answer
+targets, the oracle's consistent programs), then runs Adam with gradient
+clipping over size-grouped batches. After every epoch it measures dev
+accuracy with the official metric (if a dev set is given) and writes a
+checkpoint atomically: the model directory files plus ``train_state.pt``
+(optimizer and RNG state, loaded with ``weights_only=True``), so ``resume``
+continues a killed run from the last finished epoch. The best epoch on dev is
+kept in ``OUT/best``.
+"""
+from __future__ import annotations
+
+import io
+import json
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from npqa.dataset import Item, PrepStats, load_split, prepare, vocab_texts
+from npqa.features import Vocab
+from npqa.grammars.ops import LANGUAGE
+from npqa.infer import iterate_batches, predict
+from npqa.loss import compute_loss
+from npqa.model import ModelConfig, NeuralProgrammer
+from npqa.model_io import atomic_write, save_model
+
+STATE = "train_state.pt"
+
+
+@dataclass
+class TrainConfig:
+    train: str  # WTQ-style TSV to learn from
+    tables_root: str  # folder holding the csv/ tree the TSV's contexts point into
+    out: str  # output directory (model files, checkpoints, log)
+    dev: str | None = None  # TSV to measure accuracy on after each epoch
+    epochs: int = 12
+    seed: int = 0
+    lr: float = 2e-3
+    clip: float = 5.0  # gradient norm clip
+    soft_weight: float = 0.1  # weight of the Neural Programmer's soft loss beside the program likelihood
+    max_programs: int = 64  # consistent programs kept per question (shortest first)
+    steps: int = 4
+    embed_dim: int = 64
+    hidden: int = 128
+    dropout: float = 0.2
+    word_dropout: float = 0.1
+    min_word_count: int = 2
+    threads: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EpochLog:
+    epoch: int
+    loss: float
+    mml: float
+    soft: float
+    examples_per_s: float
+    seconds: float
+    dev_accuracy: float | None
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def accuracy(model: NeuralProgrammer, items: list[Item], progress: Any = None) -> float:
+    from npqa.metric import check
+
+    decoded = predict(model, items, on_batch=progress)
+    right = sum(check(it.example.answers, list(d[0].answer.items)) if d else False for it, d in zip(items, decoded))
+    return right / max(len(items), 1)
+
+
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=Console(stderr=True),
+        transient=False,
+    )
+
+
+def _prepare_split(
+    tsv: str, cfg: TrainConfig, vocab: Vocab | None, targets: bool, progress: Any, label: str
+) -> tuple[list[Item], PrepStats, Vocab]:
+    examples, tables = load_split(Path(tsv), Path(cfg.tables_root))
+    if vocab is None:
+        vocab = Vocab.build(vocab_texts(examples, tables), cfg.min_word_count)
+    task = progress.add_task(f"prepare {label}", total=len(examples), info="")
+    items, stats = prepare(
+        examples, tables, vocab, LANGUAGE, cfg.steps, targets, cfg.max_programs, lambda: progress.advance(task)
+    )
+    return items, stats, vocab
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
+    """Run (or resume) a training run; returns the per-epoch log."""
+    torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _seed(cfg.seed)
+    with _progress() as progress:
+        vocab = None
+        if resume and (out / "vocab.json").is_file():
+            vocab = Vocab(json.loads((out / "vocab.json").read_text(encoding="utf-8")))
+        train_items, stats, vocab = _prepare_split(cfg.train, cfg, vocab, True, progress, "train")
+        dev_items = []
+        if cfg.dev:
+            dev_items, _, _ = _prepare_split(cfg.dev, cfg, vocab, False, progress, "dev")
+        prep = asdict(stats)
+        progress.console.print(f"train questions: {prep}")
+        mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout)
+        model = NeuralProgrammer(mconfig, LANGUAGE)
+        optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        logs: list[EpochLog] = []
+        start_epoch, best = 0, -1.0
+        if resume and (out / STATE).is_file():
+            start_epoch, best, logs = _restore(out, model, optim)
+            progress.console.print(f"resumed after epoch {start_epoch}")
+        rng = np.random.default_rng(cfg.seed + start_epoch)
+        trainable = [it for it in train_items if it.enc.programs is not None]
+        for epoch in range(start_epoch + 1, cfg.epochs + 1):
+            model.train()
+            task = progress.add_task(f"epoch {epoch}", total=len(trainable), info="")
+            t0, seen, total_loss, total_mml, total_soft, n_batches = time.time(), 0, 0.0, 0.0, 0.0, 0
+            for batch_items in iterate_batches(trainable, rng):
+                from npqa.features import collate
+
+                batch = collate([it.enc for it in batch_items])
+                parts = compute_loss(model(batch), batch, cfg.soft_weight)
+                optim.zero_grad()
+                parts.total.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+                optim.step()
+                seen += len(batch_items)
+                n_batches += 1
+                total_loss += float(parts.total)
+                total_mml += float(parts.mml)
+                total_soft += float(parts.soft)
+                rate = seen / max(time.time() - t0, 1e-9)
+                progress.update(task, advance=len(batch_items), info=f"loss {total_loss / n_batches:.3f} {rate:.0f} ex/s")
+            secs = time.time() - t0
+            dev_acc = None
+            if dev_items:
+                dtask = progress.add_task(f"dev {epoch}", total=len(dev_items), info="")
+                dev_acc = accuracy(model, dev_items, lambda n: progress.advance(dtask, n))
+            log = EpochLog(
+                epoch, total_loss / max(n_batches, 1), total_mml / max(n_batches, 1), total_soft / max(n_batches, 1),
+                seen / max(secs, 1e-9), secs, dev_acc,
+            )  # fmt: skip
+            logs.append(log)
+            progress.console.print(
+                f"epoch {epoch}: loss {log.loss:.4f} (mml {log.mml:.4f}, soft {log.soft:.4f}), "
+                f"{log.examples_per_s:.0f} ex/s, {secs:.0f}s" + (f", dev accuracy {dev_acc:.4f}" if dev_acc is not None else "")
+            )
+            card = {"training": {"config": asdict(cfg), "epochs_done": epoch, "prep": prep, "log": [asdict(x) for x in logs]}}
+            save_model(model, vocab.words, out, card)
+            if dev_acc is not None and dev_acc > best:
+                best = dev_acc
+                save_model(model, vocab.words, out / "best", card)
+            _save_state(out, optim, epoch, best, logs)
+    return logs
+
+
+def _save_state(out: Path, optim: torch.optim.Optimizer, epoch: int, best: float, logs: list[EpochLog]) -> None:
+    buf = io.BytesIO()
+    torch.save(
+        {
+            "optim": optim.state_dict(),
+            "epoch": epoch,
+            "best": best,
+            "log": json.dumps([asdict(x) for x in logs]),
+            "torch_rng": torch.get_rng_state(),
+        },
+        buf,
+    )
+    atomic_write(out / STATE, buf.getvalue())
+
+
+def _restore(out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer) -> tuple[int, float, list[EpochLog]]:
+    from npqa.model_io import load_model
+
+    loaded, _, _ = load_model(out)
+    model.load_state_dict(loaded.state_dict())
+    state = torch.load(out / STATE, weights_only=True)
+    optim.load_state_dict(state["optim"])
+    torch.set_rng_state(state["torch_rng"])
+    logs = [EpochLog(**x) for x in json.loads(state["log"])]
+    return int(state["epoch"]), float(state["best"]), logs
+
+
+def main_log(msg: str) -> None:
+    sys.stderr.write(msg + "\n")
+
+
+def copy_best(out: Path, target: Path) -> None:
+    """Copy the best checkpoint's model files to ``target`` (used to ship a model)."""
+    src = out / "best" if (out / "best").is_dir() else out
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("model.safetensors", "config.json", "vocab.json"):
+        shutil.copyfile(src / name, target / name)
