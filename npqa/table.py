@@ -1,0 +1,447 @@
+"""Reading any CSV/TSV (or a pandas DataFrame, or WTQ's CSVs) into a typed :class:`Table`.
+
+A table is a list of columns; each column keeps, per row, the display text
+(whitespace collapsed), the first number the cell holds and the date it holds.
+Parsing is done once per *distinct* cell string, so a million-row column with
+few distinct values costs little more than pandas' own reading.
+
+Two CSV dialects are told apart from the raw text:
+
+* WTQ's tables escape inside quoted fields with a backslash (``\\"`` for a quote,
+  ``\\\\`` for a backslash) and never double quotes;
+* everything else is read as RFC 4180 (``""`` inside a quoted field).
+
+The WTQ dialect is chosen only when the text starts with a quote, contains a
+backslash escape, every backslash is part of an escape pair, and no RFC-style
+doubled quote appears inside a field; otherwise backslashes are plain text.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from npqa.errors import TableError
+from npqa.values import Date, parse_date, parse_number, parse_number2
+
+KIND_THRESHOLD = 0.7
+"""A column is "number"/"date" when at least this share of its non-empty cells parse.
+
+Measured on WTQ's 2,108 tables, 13,445 columns (``bench/bench_load.py --once
+--kinds``): at 0.7 there are 6,770 number, 565 date and 6,110 text columns;
+0.6 would make 168 more columns (1.2%) non-text and 0.8 196 fewer (1.5%), so the
+choice is not sensitive. 0.7 leaves room for a few "—" or "n/a" cells in a
+numeric column while a column of names with the odd number stays text.
+"""
+
+SNIFF_DELIMITERS = ",\t;|"
+SNIFF_SAMPLE_CHARS = 32_768
+BINARY_SAMPLE_BYTES = 65_536
+MAX_CONTROL_SHARE = 0.10  # more control characters than this share of the sample → binary
+
+_BACKSLASH_ESCAPE = re.compile(r'\\["\\]')
+_DOUBLED_QUOTE = re.compile(r'[^\s",;|\t\\]""|""[^\s",;|\t]')
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?").fullmatch
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # Cc minus \t \n \v \f \r
+_SEP_ALIASES = {"\\t": "\t", "tab": "\t", "TAB": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+@dataclass
+class Column:
+    """One table column: display text, parsed numbers and dates per row."""
+
+    name: str  # unique header text (whitespace collapsed; empty/duplicate made unique)
+    texts: list[str]  # display text per row (whitespace collapsed, "" for empty)
+    numbers: np.ndarray  # float64 (R,): the cell's (first) number, NaN where none
+    dates: list[Date | None]  # (R,) the cell's date, None where none
+    kind: str  # "number" | "date" | "text"
+    numbers2: np.ndarray | None = None  # float64 (R,): the number after the first (3–1 → 1), NaN where none
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.texts)
+
+
+@dataclass
+class Table:
+    """A typed table: its columns (all of the same length) and where it came from."""
+
+    columns: list[Column]
+    source: str  # file path, "<stdin>" or "<dataframe>"
+    _by_name: dict[str, Column] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {c.name: c for c in self.columns}
+
+    @property
+    def n_rows(self) -> int:
+        return self.columns[0].n_rows if self.columns else 0
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.columns)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (KeyError if there is none)."""
+        return self._by_name[name]
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    sep: str
+    backslash_escapes: bool
+
+    def pandas_options(self) -> dict[str, object]:
+        if self.backslash_escapes:
+            return {"sep": self.sep, "escapechar": "\\", "doublequote": False}
+        return {"sep": self.sep}
+
+    def csv_options(self) -> dict[str, object]:
+        if self.backslash_escapes:
+            return {"delimiter": self.sep, "escapechar": "\\", "doublequote": False}
+        return {"delimiter": self.sep}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_table(
+    source: str | Path | pd.DataFrame,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    header: bool = True,
+) -> Table:
+    """Read a table from a path, ``"-"`` (stdin bytes) or a DataFrame.
+
+    ``sep`` overrides delimiter sniffing (``"\\t"`` and ``"tab"`` mean a tab),
+    ``encoding`` overrides UTF-8/cp1252 detection, ``header=False`` names the
+    columns ``column_1``… and keeps the first line as data. A DataFrame keeps its
+    own column labels as the header. Raises :class:`TableError` naming the
+    source for a missing, empty, binary or undecodable file and for a table with
+    no rows or no columns.
+    """
+    if isinstance(source, pd.DataFrame):
+        return table_from_dataframe(source)
+    if str(source) == "-":
+        what, data = "<stdin>", sys.stdin.buffer.read()
+    else:
+        what, data = str(source), _read_file(Path(source))
+    text = _decode(data, encoding, what)
+    dialect = _choose_dialect(text, _normalise_sep(sep, what))
+    grid = _parse_grid(text, dialect, what)
+    return table_from_grid(grid, what, header=header)
+
+
+def table_from_dataframe(frame: pd.DataFrame, source: str = "<dataframe>") -> Table:
+    """A table from a DataFrame: labels become names, missing values become ""."""
+    if frame.shape[1] == 0:
+        raise TableError(source, "no columns")
+    cells = np.empty((frame.shape[0] + 1, frame.shape[1]), dtype=object)
+    cells[0] = [_label_text(c) for c in frame.columns]
+    for j in range(frame.shape[1]):
+        values = frame.iloc[:, j]
+        cells[1:, j] = values.astype(object).where(values.notna(), "").map(str).to_numpy()
+    return table_from_grid(cells, source, header=True)
+
+
+def table_from_grid(grid: np.ndarray, source: str, *, header: bool = True) -> Table:
+    """A table from a 2-D object array of raw cell strings (first row = header if ``header``)."""
+    if grid.ndim != 2 or grid.shape[1] == 0:
+        raise TableError(source, "no columns")
+    if header:
+        raw_names, body = [str(x) for x in grid[0]], grid[1:]
+    else:
+        raw_names, body = [""] * grid.shape[1], grid
+    if body.shape[0] == 0:
+        raise TableError(source, "no rows")
+    names = unique_names(raw_names)
+    return Table([make_column(name, body[:, j]) for j, name in enumerate(names)], source)
+
+
+def table_to_dataframe(table: Table) -> pd.DataFrame:
+    """The table's display texts as a DataFrame of strings, one column per column."""
+    return pd.DataFrame({c.name: c.texts for c in table.columns}, columns=table.names, dtype=object)
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def collapse_whitespace(text: str) -> str:
+    """Runs of any whitespace (newlines, tabs, NBSP) become one space; ends trimmed."""
+    return " ".join(text.split())
+
+
+def unique_names(raw: list[str]) -> list[str]:
+    """Header names with whitespace collapsed, empties named ``column_N`` (1-based
+    position) and repeats made unique as ``Name_2``, ``Name_3``…"""
+    names = [collapse_whitespace(r) or f"column_{i + 1}" for i, r in enumerate(raw)]
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        if name in seen:
+            k = 2
+            while f"{name}_{k}" in taken:
+                k += 1
+            name = f"{name}_{k}"
+            taken.add(name)
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def make_column(name: str, raw_cells: np.ndarray | list[str]) -> Column:
+    """A column from raw cell strings; each distinct string is cleaned and parsed once."""
+    codes, uniques = pd.factorize(np.asarray(raw_cells, dtype=object), use_na_sentinel=False)
+    texts_u = np.array([" ".join(str(u).split()) for u in uniques], dtype=object)  # (U,) collapsed
+    numbers_u, numbers2_u, dates_u = _parse_values(texts_u)
+    kind = _column_kind(codes, texts_u, numbers_u, dates_u)
+    return Column(
+        name=name,
+        texts=texts_u[codes].tolist(),
+        numbers=numbers_u[codes],
+        dates=dates_u[codes].tolist(),
+        kind=kind,
+        numbers2=numbers2_u[codes],
+    )
+
+
+def _parse_values(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per text: its number and second number (float64, NaN for none) and its date
+    (object, None for none).
+
+    Plain decimals (``-12``, ``3.5``, ``7,753,175``) skip the parsers: the number
+    they hold is the string read by ``float``, they hold no second number, and of
+    them only four-digit integers (years) can be dates. The tests check that
+    :mod:`npqa.values` reads them the same way.
+    """
+    nan = math.nan
+    numbers: list[float] = []
+    numbers2: list[float] = []
+    dates: list[Date | None] = []
+    for text in texts:
+        if not text:
+            numbers.append(nan)
+            numbers2.append(nan)
+            dates.append(None)
+        elif _PLAIN_NUMBER(text) is not None:
+            numbers.append(float(text.replace(",", "")))
+            numbers2.append(nan)
+            dates.append(parse_date(text) if len(text) == 4 and text.isdigit() else None)
+        else:
+            value = parse_number(text)
+            value2 = None if value is None else parse_number2(text)  # no first number, no second
+            numbers.append(nan if value is None else value)
+            numbers2.append(nan if value2 is None else value2)
+            dates.append(parse_date(text))
+    dates_u = np.empty(len(dates), dtype=object)  # (U,)
+    dates_u[:] = dates
+    return np.array(numbers, dtype=np.float64), np.array(numbers2, dtype=np.float64), dates_u
+
+
+def _column_kind(codes: np.ndarray, texts_u: np.ndarray, numbers_u: np.ndarray, dates_u: np.ndarray) -> str:
+    """"date" when most non-empty cells hold a date with a month or day, else "number"
+    when most hold a number, else "date" when most hold any date (years alone), else "text"."""
+    counts = np.bincount(codes, minlength=len(texts_u))  # (U,) rows per distinct text
+    nonempty = np.array([t != "" for t in texts_u], dtype=bool)
+    total = int(counts[nonempty].sum())
+    if total == 0:
+        return "text"
+    full_date = np.array([d is not None and (d.month is not None or d.day is not None) for d in dates_u], dtype=bool)
+    any_date = np.array([d is not None for d in dates_u], dtype=bool)
+    has_number = ~np.isnan(numbers_u)
+
+    def share(mask: np.ndarray) -> float:
+        return int(counts[mask & nonempty].sum()) / total
+
+    if share(full_date) >= KIND_THRESHOLD:
+        return "date"
+    if share(has_number) >= KIND_THRESHOLD:
+        return "number"
+    if share(any_date) >= KIND_THRESHOLD:
+        return "date"
+    return "text"
+
+
+def _label_text(label: object) -> str:
+    if label is None or (isinstance(label, float) and math.isnan(label)):
+        return ""
+    return str(label)
+
+
+# --------------------------------------------------------------------------- bytes and text
+
+
+def _read_file(path: Path) -> bytes:
+    what = str(path)
+    if not path.exists():
+        raise TableError(what, "no such file")
+    if path.is_dir():
+        raise TableError(what, "is a directory, not a table file")
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise TableError(what, f"cannot read ({err.strerror or err})") from err
+
+
+def _decode(data: bytes, encoding: str | None, what: str) -> str:
+    """Bytes to text: the given encoding, else UTF-16 by BOM, UTF-8 (BOM optional),
+    cp1252, Latin-1. Refuses empty and binary content."""
+    if not data.strip():
+        raise TableError(what, "empty file")
+    if encoding is not None:
+        return _decode_as(data, encoding, what)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode_as(data, "utf-16", what)
+    if b"\x00" in data:
+        raise TableError(what, "binary content (NUL bytes), not a text table")
+    for candidate in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(candidate)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = data.decode("latin-1")
+    _refuse_binary(text, what)
+    return text
+
+
+def _decode_as(data: bytes, encoding: str, what: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except LookupError as err:
+        raise TableError(what, f"unknown encoding {encoding!r}") from err
+    except UnicodeDecodeError as err:
+        raise TableError(what, f"cannot be decoded as {encoding} (byte {err.start})") from err
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise TableError(what, "empty file")
+    if "\x00" in text:
+        raise TableError(what, "binary content (NUL characters), not a text table")
+    _refuse_binary(text, what)
+    return text
+
+
+def _refuse_binary(text: str, what: str) -> None:
+    sample = text[:BINARY_SAMPLE_BYTES]
+    controls = len(_CONTROL_CHARS.findall(sample))
+    if controls > MAX_CONTROL_SHARE * len(sample):
+        raise TableError(what, "binary content (mostly control characters), not a text table")
+
+
+# --------------------------------------------------------------------------- dialect
+
+
+def _normalise_sep(sep: str | None, what: str) -> str | None:
+    if sep is None:
+        return None
+    sep = _SEP_ALIASES.get(sep, sep)
+    if len(sep) != 1 or sep in '"\n\r':
+        raise TableError(what, f"separator must be one character other than a quote or newline, got {sep!r}")
+    return sep
+
+
+def _choose_dialect(text: str, sep: str | None) -> _Dialect:
+    return _Dialect(sep=sep or sniff_delimiter(text), backslash_escapes=uses_backslash_escapes(text))
+
+
+def uses_backslash_escapes(text: str) -> bool:
+    """True for WTQ-style CSV text (``\\"`` and ``\\\\`` inside quoted fields).
+
+    Requires a leading quote, at least one escape pair, no lone backslash
+    (every backslash pairs with a following quote or backslash) and no RFC
+    doubled quote inside a field such as ``say ""hi""``.
+    """
+    if not text.startswith('"') or "\\" not in text or not _BACKSLASH_ESCAPE.search(text):
+        return False
+    if "\\" in _BACKSLASH_ESCAPE.sub("", text):
+        return False
+    return _DOUBLED_QUOTE.search(text) is None
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among ``, TAB ; |`` that the text most likely uses (``,`` if unclear)."""
+    sample = text[:SNIFF_SAMPLE_CHARS]
+    if len(text) > SNIFF_SAMPLE_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=SNIFF_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ""
+    if delimiter in SNIFF_DELIMITERS and delimiter:
+        return delimiter
+    return _most_consistent_delimiter(sample)
+
+
+def _most_consistent_delimiter(sample: str) -> str:
+    """Fallback: the candidate whose smallest per-line count over the first lines is largest."""
+    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
+    best, best_score = ",", 0
+    for cand in SNIFF_DELIMITERS:
+        score = min((ln.count(cand) for ln in lines), default=0)
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _parse_grid(text: str, dialect: _Dialect, what: str) -> np.ndarray:
+    """All cells as a 2-D object array of strings.
+
+    pandas' C reader does the work; when it refuses the text (a row longer than
+    the first, a quote left open at the end) the csv module reads it instead,
+    short rows are padded with "" and long rows widen the table (the extra cells
+    become extra columns), so no cell is dropped.
+    """
+    options = dict(
+        header=None, dtype=str, na_filter=False, skip_blank_lines=True, encoding="utf-8", **dialect.pandas_options()
+    )
+    try:
+        # pandas' C reader is about twice as fast on bytes as on a StringIO
+        frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), **options)
+    except pd.errors.EmptyDataError as err:
+        raise TableError(what, "no columns") from err
+    except pd.errors.ParserError:
+        return _grid_from_csv_module(text, dialect, what)
+    if frame.shape[1] == 0:
+        raise TableError(what, "no columns")
+    return frame.to_numpy(dtype=object)
+
+
+def _grid_from_csv_module(text: str, dialect: _Dialect, what: str) -> np.ndarray:
+    with _field_size_limit(len(text) + 1):
+        rows = [row for row in csv.reader(io.StringIO(text), **dialect.csv_options()) if row]
+    width = max((len(row) for row in rows), default=0)
+    if width == 0:
+        raise TableError(what, "no columns")
+    grid = np.full((len(rows), width), "", dtype=object)
+    for i, row in enumerate(rows):
+        grid[i, : len(row)] = row
+    return grid
+
+
+@contextlib.contextmanager
+def _field_size_limit(limit: int) -> Iterator[None]:
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, min(limit, sys.maxsize)))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
