@@ -21,7 +21,8 @@ Semantics worth knowing
 * ``difference`` is the largest minus the smallest number of the carried rows
   (so ``how many more … than …`` over two selected rows is never negative).
 * ``sum`` of no numbers is 0; ``average``/``difference`` of no numbers give no answer.
-* ``print`` gives the non-empty display texts of the carried rows, in table order.
+* ``print`` gives the distinct non-empty display texts of the carried rows,
+  in order of first appearance.
 
 Every ``hard`` function takes rows of shape ``(..., R)``: the executor passes
 one row set, the oracle a whole batch of them.
@@ -220,10 +221,28 @@ def _extreme_per_column(rows: Any, cols: Any, largest: bool, key: str) -> Any:
     value = getattr(cols, key).transpose(1, 2)  # (B, C, R)
     has = getattr(cols, "has_" + key).transpose(1, 2)  # (B, C, R)
     live = rows[:, None, :] * has  # (B, C, R)
-    beats = value[:, :, None, :] > value[:, :, :, None] if largest else value[:, :, None, :] < value[:, :, :, None]
-    # beats[b, c, i, j]: row j's value is strictly better than row i's       (B, C, R, R)
-    unbeaten = (1 - live[:, :, None, :] * beats).prod(-1)  # (B, C, R)
-    return live * unbeaten  # (B, C, R)
+    return live * _unbeaten(value, live, largest)  # (B, C, R)
+
+
+def _unbeaten(value: Any, live: Any, largest: bool) -> Any:
+    """(B, C, R): the product over rows j strictly better than row i of (1 - live_j).
+
+    Exact for 0/1 ``live``; O(R log R) by sorting instead of comparing all pairs:
+    in best-first order the product is an exclusive cumulative product, taken at
+    the first row of each group of equal values so that ties do not beat each other.
+    """
+    import torch
+
+    order = torch.argsort(value, dim=-1, descending=largest)  # (B, C, R)
+    v = value.gather(-1, order)  # (B, C, R) best first
+    keep = (1 - live).gather(-1, order)  # (B, C, R)
+    excl = torch.cumprod(torch.cat([torch.ones_like(keep[..., :1]), keep[..., :-1]], -1), -1)  # (B, C, R)
+    pos = torch.arange(v.shape[-1]).expand_as(v)
+    new_group = torch.ones_like(v, dtype=torch.bool)
+    new_group[..., 1:] = v[..., 1:] != v[..., :-1]
+    start = torch.cummax(torch.where(new_group, pos, torch.zeros_like(pos)), -1).values  # (B, C, R)
+    sorted_unbeaten = excl.gather(-1, start)  # (B, C, R)
+    return torch.empty_like(sorted_unbeaten).scatter_(-1, order, sorted_unbeaten)
 
 
 def _mode_hard(rows: np.ndarray, column: Any) -> np.ndarray:
@@ -237,11 +256,10 @@ def _mode_hard(rows: np.ndarray, column: Any) -> np.ndarray:
 
 def _mode_soft(rows: Any, cols: Any, alpha: Any) -> Any:
     live = rows[:, None, :] * cols.nonempty.transpose(1, 2)  # (B, C, R)
-    ids = cols.text_id.transpose(1, 2)  # (B, C, R)
-    same = (ids[:, :, :, None] == ids[:, :, None, :]).to(rows.dtype)  # (B, C, R, R)
-    count = (same * live[:, :, None, :]).sum(-1)  # (B, C, R)
-    beaten = (count[:, :, None, :] > count[:, :, :, None]).to(rows.dtype)  # (B, C, R, R)
-    unbeaten = (1 - live[:, :, None, :] * beaten).prod(-1)  # (B, C, R)
+    ids = cols.text_id.transpose(1, 2).clamp_min(0)  # (B, C, R) padding rows have live = 0
+    per_text = live.new_zeros(live.shape).scatter_add_(-1, ids, live)  # (B, C, R): carried rows per text id
+    count = per_text.gather(-1, ids)  # (B, C, R): carried rows sharing row i's text
+    unbeaten = _unbeaten(count.detach(), live, largest=True)  # (B, C, R)
     return (live * unbeaten * alpha[:, :, None]).sum(1)  # (B, R)
 
 
@@ -309,10 +327,11 @@ def _difference_hard(rows: np.ndarray, column: Any) -> np.ndarray:
 
 
 def _print_hard(rows: np.ndarray, column: Any) -> list[Any]:
-    """The carried non-empty texts, in table order (a list per row set when batched)."""
+    """The distinct non-empty texts of the carried rows, in order of first
+    appearance (a list per row set when batched)."""
     if rows.ndim > 1:
         return [_print_hard(r, column) for r in rows]
-    return [column.texts[i] for i in np.flatnonzero(rows & column.nonempty)]
+    return list(dict.fromkeys(column.texts[i] for i in np.flatnonzero(rows & column.nonempty)))
 
 
 def _soft_sum(rows: Any, cols: Any, alpha: Any) -> Any:
@@ -384,7 +403,7 @@ _declare(
     name="print",
     role=Role.TERMINAL,
     result=Result.CELLS,
-    doc="the column's non-empty cells in the carried rows",
+    doc="the column's distinct non-empty cells in the carried rows",
     column=ColumnType.ANY,
     hard=_print_hard,
     soft=_print_soft,

@@ -1,9 +1,13 @@
 """The Python API: ``TableQA.load().ask(table, question)``.
 
->>> from npqa import TableQA                       # doctest: +SKIP
+>>> from npqa.api import TableQA                   # doctest: +SKIP
 >>> qa = TableQA.load()                            # doctest: +SKIP
 >>> qa.ask("cities.csv", "how many cities have a population over 1,000,000?").answer  # doctest: +SKIP
 ['3']
+
+``ask`` takes a path, ``"-"`` (stdin), a pandas DataFrame or a loaded
+:class:`npqa.table.Table`, and returns an :class:`AskResult` whose
+``to_json()`` is exactly the object ``npqa ask --json`` prints.
 """
 from __future__ import annotations
 
@@ -14,15 +18,18 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from npqa.errors import ModelError, QuestionError
+from npqa.errors import ModelError, ProgramError, QuestionError
 
 
 def default_model_dir() -> Path:
+    """The directory of the model shipped inside the package (``npqa/model``)."""
     return Path(str(resources.files("npqa").joinpath("model")))
 
 
 @dataclass
 class StepInfo:
+    """One step of the chosen program as the controller chose it."""
+
     op: str
     op_probs: dict[str, float]  # the step's top 3 ops
     column: str | None
@@ -33,6 +40,8 @@ class StepInfo:
 
 @dataclass
 class Alternative:
+    """A less likely program (``--top K``) with its own answer."""
+
     program: str
     confidence: float
     answer: list[str]
@@ -49,37 +58,59 @@ class AskResult:
     steps: list[StepInfo]
     alternatives: list[Alternative] = field(default_factory=list)
     column_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, for --explain
+    all_op_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, every op
+    question: str = ""  # the question asked (not part of --json)
 
     def to_json(self) -> dict[str, Any]:
+        """The ``npqa ask --json`` object: answer, sql, program, confidence, steps, alternatives."""
         out = asdict(self)
-        out.pop("column_probs")
+        for hidden in ("column_probs", "all_op_probs", "question"):
+            out.pop(hidden)
         return out
 
 
 class TableQA:
     """A loaded model, ready to answer questions about any table."""
 
-    def __init__(self, model: Any, vocab: Any, config: dict[str, Any]) -> None:
+    def __init__(self, model: Any, vocab: Any, config: dict[str, Any], threads: int = 1) -> None:
         self.model = model
         self.vocab = vocab
         self.config = config
+        # torch threads while answering: one question is a small forward pass, where
+        # extra threads only wait on each other (10x slower on a busy 2-core machine)
+        self.threads = threads
 
     @classmethod
-    def load(cls, model_dir: str | Path | None = None) -> "TableQA":
-        """Load a model directory (default: the model shipped in the package)."""
+    def load(cls, model_dir: str | Path | None = None, threads: int = 1) -> "TableQA":
+        """Load a model directory (default: the model shipped in the package).
+
+        ``threads`` is the number of torch threads used while answering.
+        Raises :class:`ModelError` for a directory that is not an npqa model.
+        """
         from npqa.model_io import load_model
 
         directory = Path(model_dir) if model_dir is not None else default_model_dir()
         if model_dir is None and not (directory / "config.json").is_file():
             raise ModelError(str(directory), "no default model is shipped with this install; pass --model DIR")
-        return cls(*load_model(directory))
+        return cls(*load_model(directory), threads=threads)
 
-    def ask(self, table: Any, question: str, top: int = 1, **table_options: Any) -> AskResult:
-        """Answer ``question`` about ``table`` (a path, ``"-"``, a DataFrame or a loaded Table)."""
-        return self.ask_many(table, [question], top=top, **table_options)[0]
+    def ask(self, table: Any, question: str, top: int = 1, dialect: str = "sqlite", **table_options: Any) -> AskResult:
+        """Answer ``question`` about ``table`` (a path, ``"-"``, a DataFrame or a loaded Table).
 
-    def ask_many(self, table: Any, questions: Iterable[str], top: int = 1, **table_options: Any) -> list[AskResult]:
-        """Answer several questions about one table, reading it once."""
+        ``top`` programs are decoded (the best one answers, the others are
+        ``alternatives``); ``dialect`` is the SQL dialect of ``sql``;
+        ``table_options`` (``sep``, ``encoding``, ``header``) go to
+        :func:`npqa.table.load_table`.
+        """
+        return self.ask_many(table, [question], top=top, dialect=dialect, **table_options)[0]
+
+    def ask_many(
+        self, table: Any, questions: Iterable[str], top: int = 1, dialect: str = "sqlite", **table_options: Any
+    ) -> list[AskResult]:
+        """Answer several questions about one table, reading it once.
+
+        Raises :class:`QuestionError` for a question without any word or number.
+        """
         import torch
 
         from npqa.dataset import Item
@@ -94,6 +125,7 @@ class TableQA:
         tbl = table if isinstance(table, Table) else load_table(table, **table_options)
         data = TableData.from_table(tbl)
         schema = Schema.of([c.name for c in data.columns], [c.kind for c in data.columns])
+        questions = list(questions)
         items = []
         for q in questions:
             if not q.strip():
@@ -101,21 +133,35 @@ class TableQA:
             linked = link_question(parse_question(q), tbl)
             items.append(Item(Example("", q, tbl.source, []), linked, data, encode(linked, data, self.vocab, self.model.language)))
         self.model.eval()
-        with torch.no_grad():
-            out = forward_items(self.model, items)
-            decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            with torch.no_grad():
+                out = forward_items(self.model, items)
+                decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
+        finally:
+            torch.set_num_threads(before)
         results = []
         for b, (item, cands) in enumerate(zip(items, decoded)):
+            if not cands:  # no program type-checks on this table: nothing to show
+                results.append(AskResult([], "", "", 0.0, [], question=questions[b]))
+                continue
             best = cands[0]
+            try:
+                sql = render(best.program, schema, self.model.language, dialect=dialect)
+            except ValueError as err:  # sqlglot: unknown dialect
+                raise ProgramError("--dialect", str(err).splitlines()[0]) from None
             results.append(
                 AskResult(
                     answer=list(best.answer.items),
-                    sql=render(best.program, schema, self.model.language),
+                    sql=sql,
                     program=best.text,
                     confidence=best.confidence,
                     steps=self._steps(out, b, best, item),
                     alternatives=[Alternative(c.text, c.confidence, list(c.answer.items)) for c in cands[1:]],
                     column_probs=self._column_probs(out, b, best, item),
+                    all_op_probs=self._op_probs(out, b, best),
+                    question=questions[b],
                 )
             )
         return results
@@ -146,6 +192,10 @@ class TableQA:
             )
         return steps
 
+    def _op_probs(self, out: Any, b: int, best: Any) -> list[dict[str, float]]:
+        names = [op.name for op in self.model.ops]
+        return [{n: float(p) for n, p in zip(names, out.op_probs[b, t].numpy())} for t in range(len(best.choices))]
+
     def _column_probs(self, out: Any, b: int, best: Any, item: Any) -> list[dict[str, float]]:
         names = [op.name for op in self.model.ops]
         cols = [c.name for c in item.data.columns]
@@ -155,3 +205,72 @@ class TableQA:
             p = out.col_probs[b, t, o, : len(cols)].numpy()
             res.append({c: float(p[j]) for j, c in enumerate(cols)})
         return res
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether ``text`` reads as a question rather than a program.
+
+    >>> looks_like_question("how many rows?"), looks_like_question('count(reset)')
+    (True, False)
+    """
+    stripped = text.strip()
+    return stripped.endswith("?") or ("(" not in stripped and ")" not in stripped)
+
+
+@dataclass(frozen=True)
+class SqlOf:
+    """The SQL of a program given as text, or of the program a model chose for a question."""
+
+    sql: str
+    program: str  # canonical text form
+    answer: list[str]
+    question: bool  # True when the model chose the program
+
+
+def sql_of(
+    table: Any,
+    text: str,
+    model_dir: str | Path | None = None,
+    dialect: str = "sqlite",
+    db: str | Path | None = None,
+) -> SqlOf:
+    """The SQL behind ``text`` on ``table`` (the library behind ``npqa sql``).
+
+    ``text`` is first read as a program (no model, no torch); if it does not
+    parse and looks like a question (:func:`looks_like_question`), the model in
+    ``model_dir`` answers it and its program's SQL is returned. With ``db`` the
+    table is also written there as SQLite table ``t``, so the SQL runs as is.
+    """
+    from npqa.programs import run_program
+    from npqa.table import Table, load_table
+
+    tbl = table if isinstance(table, Table) else load_table(table)
+    try:
+        run = run_program(tbl, text, dialect=dialect)
+    except ProgramError as err:
+        if err.what != "program" or not text.strip() or not looks_like_question(text):
+            raise
+    else:
+        if db is not None:
+            write_table_db(tbl, db)
+        return SqlOf(run.sql, run.program, list(run.answer.items), False)
+    result = TableQA.load(model_dir).ask(tbl, text, dialect=dialect)
+    if db is not None:
+        write_table_db(tbl, db)
+    return SqlOf(result.sql, result.program, result.answer, True)
+
+
+def write_table_db(table: Any, db: str | Path) -> None:
+    """Write ``table`` as SQLite table ``t`` (the database the printed SQL runs on)."""
+    import sqlite3
+
+    from npqa.errors import TableError
+    from npqa.execdata import TableData
+    from npqa.sql import write_sqlite
+
+    try:
+        write_sqlite(TableData.from_table(table), db)
+    except OSError as err:
+        raise TableError(str(db), f"cannot write the database: {err.strerror or err}") from None
+    except sqlite3.Error as err:  # not a database file, a directory, a read-only place
+        raise TableError(str(db), f"cannot write the database: {err}") from None

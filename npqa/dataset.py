@@ -11,7 +11,7 @@ import numpy as np
 
 from npqa.execdata import TableData
 from npqa.features import Encoded, Vocab, encode, program_indices
-from npqa.language import Language
+from npqa.language import Language, Program
 from npqa.question import LinkedQuestion, link_question, parse_question
 from npqa.wtq import Example
 
@@ -50,7 +50,7 @@ def prepare(
     on_item: Callable[[], None] | None = None,
 ) -> tuple[list[Item], PrepStats]:
     """Link and encode every example; with ``targets``, add answer targets and
-    the oracle's consistent programs (at most ``max_programs``, shortest first)."""
+    the oracle's consistent programs (at most ``max_programs``, by :func:`program_rank`)."""
     from npqa.oracle import consistent
     from npqa.targets import answer_targets, answer_matcher
 
@@ -72,7 +72,8 @@ def prepare(
             enc.scalar = tgt.scalar
             enc.meta["kind"] = tgt.kind
             found = consistent(data, item.constants, answer_matcher(ex.answers), language, steps)
-            idx = [program_indices(p, data, item.constants, language, steps) for p in found.programs[:max_programs]]
+            ranked = sorted(found.programs, key=program_rank)[:max_programs]
+            idx = [program_indices(p, data, item.constants, language, steps) for p in ranked]
             idx = [i for i in idx if i is not None]
             enc.programs = np.stack(idx) if idx else np.zeros((0, steps, 3), dtype=np.int64)
             stats.with_programs += bool(idx)
@@ -84,6 +85,14 @@ def prepare(
         if on_item is not None:
             on_item()
     return items, stats
+
+
+def program_rank(program: "Program") -> float:
+    """Which consistent programs to train on first: short ones, and ones that
+    use the question's constants (a program ignoring the question is more
+    likely right by accident). Looks only at the program, never at gold."""
+    uses = sum(step.constant is not None for step in program.steps)
+    return len(program.row_steps) - 0.9 * uses
 
 
 def vocab_texts(examples: Iterable[Example], tables: dict[str, "object"]) -> Iterable[str]:

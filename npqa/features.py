@@ -107,6 +107,42 @@ def _constant_feats(c: "Constant", col_match: np.ndarray) -> list[float]:
     ]
 
 
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """float32 (R, C): each column's values replaced by their dense rank (1 = smallest),
+    0 where NaN — exact in float32 where raw date keys like 19400619 are not."""
+    out = np.zeros(values.shape, dtype=np.float32)
+    for j in range(values.shape[1]):
+        col = values[:, j]
+        ok = ~np.isnan(col)
+        if ok.any():
+            _, inv = np.unique(col[ok], return_inverse=True)
+            out[ok, j] = inv + 1
+    return out
+
+
+def table_arrays(data: TableData) -> dict[str, np.ndarray]:
+    """The table as the soft executor sees it, each array (R, C)."""
+    R, C = data.n_rows, len(data.columns)
+
+    def grid(attr: str) -> np.ndarray:
+        return np.stack([getattr(c, attr) for c in data.columns], axis=1) if C else np.zeros((R, 0))
+
+    raw_num = grid("num")
+    raw_order = grid("order")
+    text_id = np.zeros((R, C), dtype=np.int64)
+    for j, col in enumerate(data.columns):
+        ids: dict[str, int] = {}
+        text_id[:, j] = [ids.setdefault(t, len(ids)) for t in col.texts]
+    return {
+        "num": np.clip(np.nan_to_num(raw_num, nan=0.0), -NUMBER_CLIP, NUMBER_CLIP).astype(np.float32),
+        "has_num": (~np.isnan(raw_num)).astype(np.float32),
+        "order": _dense_rank(raw_order),
+        "has_order": (~np.isnan(raw_order)).astype(np.float32),
+        "nonempty": grid("nonempty").astype(np.float32),
+        "text_id": text_id,
+    }
+
+
 def encode(
     linked: "LinkedQuestion", data: TableData, vocab: Vocab, language: Language
 ) -> Encoded:
@@ -155,20 +191,7 @@ def encode(
         np.float32
     ).reshape(K, C, P_FEATS)
 
-    def grid(attr: str) -> np.ndarray:
-        return np.stack([getattr(c, attr) for c in data.columns], axis=1) if C else np.zeros((R, 0))
-
-    num = np.clip(np.nan_to_num(grid("num"), nan=0.0), -NUMBER_CLIP, NUMBER_CLIP).astype(np.float32)
-    has_num = (~np.isnan(grid("num"))).astype(np.float32)
-    order_raw = grid("order")
-    has_order = (~np.isnan(order_raw)).astype(np.float32)
-    order = np.nan_to_num(order_raw, nan=0.0).astype(np.float32)
-    nonempty = grid("nonempty").astype(np.float32)
-    text_id = np.zeros((R, C), dtype=np.int64)
-    for j, col in enumerate(data.columns):
-        ids: dict[str, int] = {}
-        text_id[:, j] = [ids.setdefault(t, len(ids)) for t in col.texts]
-
+    tt = table_arrays(data)
     values = [c.value for c in linked.constants]
     ops = list(language)
     fops = filter_ops(language)
@@ -198,7 +221,8 @@ def encode(
                             cond[fops.index(spec.name), :, j, k] = spec.hard(data.columns[j], v)
     return Encoded(
         q_ids, q_feats, col_ids, col_feats, const_span, const_feats, pair_feats,
-        num, has_num, order, has_order, nonempty, text_id, cond, op_mask, col_mask, const_mask, pair_mask,
+        tt["num"], tt["has_num"], tt["order"], tt["has_order"], tt["nonempty"], tt["text_id"],
+        cond, op_mask, col_mask, const_mask, pair_mask,
     )  # fmt: skip
 
 

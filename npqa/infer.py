@@ -12,19 +12,26 @@ from npqa.features import collate, step_roles
 from npqa.model import NeuralProgrammer, Outputs
 
 
-def batches_by_size(items: Sequence[Item], budget: int = 60_000, max_batch: int = 64) -> list[list[int]]:
+def batches_by_size(items: Sequence[Item], budget: int = 400_000, max_batch: int = 64) -> list[list[int]]:
     """Indices grouped so that examples of similar table size share a batch and
-    a batch's padded ``B * C * R * R`` stays near ``budget`` (the soft
-    argmax/mode ops are quadratic in rows)."""
-    order = sorted(range(len(items)), key=lambda i: (items[i].data.n_rows, len(items[i].data.columns)))
+    a batch's padded ``B * R * C * K`` (the size of the filter conditions) stays
+    near ``budget``."""
+
+    def size(i: int) -> tuple[int, int, int]:
+        it = items[i]
+        return max(it.data.n_rows, 1), max(len(it.data.columns), 1), max(len(it.linked.constants), 1)
+
+    order = sorted(range(len(items)), key=size)
     out: list[list[int]] = []
     cur: list[int] = []
+    peak = (1, 1, 1)
     for i in order:
-        R, C = max(items[i].data.n_rows, 1), max(len(items[i].data.columns), 1)
-        if cur and ((len(cur) + 1) * C * R * R > budget or len(cur) >= max_batch):
+        R, C, K = (max(a, b) for a, b in zip(peak, size(i)))
+        if cur and ((len(cur) + 1) * R * C * K > budget or len(cur) >= max_batch):
             out.append(cur)
-            cur = []
+            cur, (R, C, K) = [], size(i)
         cur.append(i)
+        peak = (R, C, K)
     if cur:
         out.append(cur)
     return out

@@ -20,13 +20,16 @@ from npqa.executor import format_number
 from npqa.language import ConstValue, Language, Program, Result, Step
 
 
+CHAINS_PER_SET = 6  # row-step chains remembered per distinct row set (shortest first)
+
+
 @dataclass
 class RowSets:
     """Distinct row sets reachable by row steps, with how many programs reach each."""
 
     rows: np.ndarray  # bool (S, R)
     counts: np.ndarray  # int64 (S,): distinct canonical row-step chains giving that set
-    example: list[tuple[Step, ...]]  # (S,) one such chain
+    chains: list[list[tuple[Step, ...]]]  # (S,) up to CHAINS_PER_SET such chains, shortest first
 
 
 @dataclass
@@ -34,17 +37,23 @@ class OracleResult:
     covered: bool
     n_programs: int  # programs whose answer matches the gold answer
     example: Program | None  # a shortest one
-    programs: list[Program]  # one program per (row set, terminal) pair that matches
+    programs: list[Program]  # up to CHAINS_PER_SET programs per (row set, terminal) pair that matches
 
 
-def _unique(rows: np.ndarray, counts: np.ndarray, chains: list[tuple[Step, ...]]) -> RowSets:
+def _unique(rows: np.ndarray, counts: np.ndarray, chains: list[list[tuple[Step, ...]]]) -> RowSets:
+    """Merge equal row sets: program counts add up, chain lists are concatenated (capped)."""
     if len(rows) == 0:
         return RowSets(rows, counts, [])
     packed = np.packbits(rows, axis=1)
     _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     summed = np.bincount(inverse, weights=counts, minlength=len(first)).astype(np.int64)
-    return RowSets(rows[first], summed, [chains[i] for i in first])
+    merged: list[list[tuple[Step, ...]]] = [[] for _ in first]
+    for i, u in enumerate(inverse):
+        room = CHAINS_PER_SET - len(merged[u])
+        if room > 0:
+            merged[u].extend(chains[i][:room])
+    return RowSets(rows[first], summed, merged)
 
 
 def row_steps(data: TableData, constants: Sequence[ConstValue], language: Language) -> list[tuple[Step, Any]]:
@@ -69,7 +78,7 @@ def row_steps(data: TableData, constants: Sequence[ConstValue], language: Langua
 def reachable(data: TableData, constants: Sequence[ConstValue], language: Language, max_row_steps: int) -> RowSets:
     """All row sets reachable with 0..max_row_steps row steps (program counts summed)."""
     steps = row_steps(data, constants, language)
-    frontier = RowSets(np.ones((1, data.n_rows), dtype=bool), np.ones(1, dtype=np.int64), [()])
+    frontier = RowSets(np.ones((1, data.n_rows), dtype=bool), np.ones(1, dtype=np.int64), [[()]])
     levels = [frontier]
     for _ in range(max_row_steps):
         rows, counts, chains = [], [], []
@@ -81,7 +90,7 @@ def reachable(data: TableData, constants: Sequence[ConstValue], language: Langua
                 new = fn(frontier.rows, col)  # (S, R)
             rows.append(new)
             counts.append(frontier.counts)
-            chains.extend(chain + (step,) for chain in frontier.example)
+            chains.extend([c + (step,) for c in cs] for cs in frontier.chains)
         if not rows:
             break
         frontier = _unique(np.concatenate(rows), np.concatenate(counts), chains)
@@ -89,7 +98,7 @@ def reachable(data: TableData, constants: Sequence[ConstValue], language: Langua
     return _unique(
         np.concatenate([lv.rows for lv in levels]),
         np.concatenate([lv.counts for lv in levels]),
-        [c for lv in levels for c in lv.example],
+        [c for lv in levels for c in lv.chains],
     )
 
 
@@ -125,7 +134,7 @@ def consistent(
             for i, items in enumerate(answers):
                 if ok(items):
                     total += int(sets.counts[i])
-                    programs.append(Program(sets.example[i] + (term,)))
+                    programs.extend(Program(chain + (term,)) for chain in sets.chains[i])
     programs.sort(key=lambda p: len(p.steps))
     return OracleResult(bool(programs), total, programs[0] if programs else None, programs)
 

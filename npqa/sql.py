@@ -162,7 +162,8 @@ class SqlContext:
         return self._rows_from_t(exp.EQ(this=self.row, expression=pick.subquery()))
 
     def select_shifted(self, by: int) -> exp.Select:
-        shifted = exp.Add(this=self.row, expression=exp.Literal.number(by))
+        step = exp.Literal.number(abs(by))
+        shifted = exp.Add(this=self.row, expression=step) if by > 0 else exp.Sub(this=self.row, expression=step)
         source = exp.select(self.row).from_(_ident(self.prev or TABLE)).subquery()
         return self._rows_from_t(exp.In(this=shifted, query=source))
 
@@ -206,7 +207,7 @@ class SqlContext:
         text = self.col.text  # type: ignore[union-attr]
         nonempty = exp.NEQ(this=text, expression=exp.Literal.string(""))
         query = exp.select(text).from_(_ident(TABLE)).where(self._where(self.in_carried(), nonempty))
-        return query.order_by(self.row)
+        return query.group_by(text).order_by(exp.Min(this=self.row))
 
 
 def program_sql(program: Program, schema: Schema, language: Language) -> exp.Expression:

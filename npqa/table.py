@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from npqa.errors import TableError
-from npqa.values import Date, parse_date, parse_number, parse_number2
+from npqa.values import DATE_FULL, DATE_NONE, Date, ParsedCells, parse_cells
 
 KIND_THRESHOLD = 0.7
 """A column is "number"/"date" when at least this share of its non-empty cells parse.
@@ -50,7 +50,6 @@ MAX_CONTROL_SHARE = 0.10  # more control characters than this share of the sampl
 
 _BACKSLASH_ESCAPE = re.compile(r'\\["\\]')
 _DOUBLED_QUOTE = re.compile(r'[^\s",;|\t\\]""|""[^\s",;|\t]')
-_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?").fullmatch
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # Cc minus \t \n \v \f \r
 _SEP_ALIASES = {"\\t": "\t", "tab": "\t", "TAB": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
@@ -207,63 +206,56 @@ def unique_names(raw: list[str]) -> list[str]:
 def make_column(name: str, raw_cells: np.ndarray | list[str]) -> Column:
     """A column from raw cell strings; each distinct string is cleaned and parsed once."""
     codes, uniques = pd.factorize(np.asarray(raw_cells, dtype=object), use_na_sentinel=False)
-    texts_u = np.array([" ".join(str(u).split()) for u in uniques], dtype=object)  # (U,) collapsed
-    numbers_u, numbers2_u, dates_u = _parse_values(texts_u)
-    kind = _column_kind(codes, texts_u, numbers_u, dates_u)
+    texts_u = _collapsed_texts(uniques)  # (U,) whitespace collapsed
+    parsed = parse_cells(texts_u)
+    kind = _column_kind(codes, texts_u, parsed)
     return Column(
         name=name,
         texts=texts_u[codes].tolist(),
-        numbers=numbers_u[codes],
-        dates=dates_u[codes].tolist(),
+        numbers=parsed.numbers[codes],
+        dates=parsed.dates[codes].tolist(),
         kind=kind,
-        numbers2=numbers2_u[codes],
+        numbers2=parsed.numbers2[codes],
     )
 
 
-def _parse_values(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per text: its number and second number (float64, NaN for none) and its date
-    (object, None for none).
+def _collapsed_texts(cells: np.ndarray) -> np.ndarray:
+    """:func:`collapse_whitespace` of ``str(cell)`` for each cell, as an object array.
 
-    Plain decimals (``-12``, ``3.5``, ``7,753,175``) skip the parsers: the number
-    they hold is the string read by ``float``, they hold no second number, and of
-    them only four-digit integers (years) can be dates. The tests check that
-    :mod:`npqa.values` reads them the same way.
+    Every whitespace character but the space is non-printable in Python, so when
+    the joined column is printable and has no double space and no space at a cell's
+    edge, there is nothing to collapse and the cells are kept as they are (one
+    C-speed check per column instead of a split and a join per cell).
     """
-    nan = math.nan
-    numbers: list[float] = []
-    numbers2: list[float] = []
-    dates: list[Date | None] = []
-    for text in texts:
-        if not text:
-            numbers.append(nan)
-            numbers2.append(nan)
-            dates.append(None)
-        elif _PLAIN_NUMBER(text) is not None:
-            numbers.append(float(text.replace(",", "")))
-            numbers2.append(nan)
-            dates.append(parse_date(text) if len(text) == 4 and text.isdigit() else None)
-        else:
-            value = parse_number(text)
-            value2 = None if value is None else parse_number2(text)  # no first number, no second
-            numbers.append(nan if value is None else value)
-            numbers2.append(nan if value2 is None else value2)
-            dates.append(parse_date(text))
-    dates_u = np.empty(len(dates), dtype=object)  # (U,)
-    dates_u[:] = dates
-    return np.array(numbers, dtype=np.float64), np.array(numbers2, dtype=np.float64), dates_u
+    texts = cells.tolist()
+    try:
+        joined = "\x1f".join(texts)
+    except TypeError:  # a cell that is not a string (from a DataFrame)
+        texts = [c if isinstance(c, str) else str(c) for c in texts]
+        joined = "\x1f".join(texts)
+    if joined.replace("\x1f", "").isprintable() and "  " not in joined and " \x1f" not in joined and "\x1f " not in joined:
+        if not texts or (texts[0][:1] != " " and texts[-1][-1:] != " "):
+            out = np.empty(len(texts), dtype=object)
+            out[:] = texts
+            return out
+    out = np.empty(len(texts), dtype=object)
+    out[:] = [
+        t if t.isprintable() and "  " not in t and t[:1] != " " and t[-1:] != " " else " ".join(t.split()) for t in texts
+    ]
+    return out
 
 
-def _column_kind(codes: np.ndarray, texts_u: np.ndarray, numbers_u: np.ndarray, dates_u: np.ndarray) -> str:
+def _column_kind(codes: np.ndarray, texts_u: np.ndarray, parsed: ParsedCells) -> str:
     """"date" when most non-empty cells hold a date with a month or day, else "number"
     when most hold a number, else "date" when most hold any date (years alone), else "text"."""
     counts = np.bincount(codes, minlength=len(texts_u))  # (U,) rows per distinct text
-    nonempty = np.array([t != "" for t in texts_u], dtype=bool)
+    nonempty = texts_u != ""  # (U,)
     total = int(counts[nonempty].sum())
     if total == 0:
         return "text"
-    full_date = np.array([d is not None and (d.month is not None or d.day is not None) for d in dates_u], dtype=bool)
-    any_date = np.array([d is not None for d in dates_u], dtype=bool)
-    has_number = ~np.isnan(numbers_u)
+    full_date = parsed.date_kinds == DATE_FULL  # (U,)
+    any_date = parsed.date_kinds != DATE_NONE  # (U,)
+    has_number = ~np.isnan(parsed.numbers)  # (U,)
 
     def share(mask: np.ndarray) -> float:
         return int(counts[mask & nonempty].sum()) / total

@@ -151,9 +151,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                 optim.step()
                 seen += len(batch_items)
                 n_batches += 1
-                total_loss += float(parts.total)
-                total_mml += float(parts.mml)
-                total_soft += float(parts.soft)
+                total_loss += parts.total.item()
+                total_mml += parts.mml.item()
+                total_soft += parts.soft.item()
                 rate = seen / max(time.time() - t0, 1e-9)
                 progress.update(task, advance=len(batch_items), info=f"loss {total_loss / n_batches:.3f} {rate:.0f} ex/s")
             secs = time.time() - t0
