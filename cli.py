@@ -17,7 +17,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa import __version__
-from npqa.errors import NpqaError
+from npqa.errors import NpqaError, OutputError, QuestionError
 
 app = typer.Typer(
     name="npqa",
@@ -146,27 +146,36 @@ def run(
 @command("sql")
 def sql(
     table: TableArg,
-    program_or_question: Annotated[str, typer.Argument(help="A program in text form.")],
+    program_or_question: Annotated[
+        str, typer.Argument(help="A program in text form, or a question (then the model chooses the program).")
+    ],
     db: DbOpt = None,
+    model: Annotated[
+        Optional[Path], typer.Option("--model", help="Model directory, used only for a question (default: the shipped model).")
+    ] = None,
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
     dialect: DialectOpt = "sqlite",
 ) -> None:
-    """Print the SQL of a program (and write the table to SQLite with --db)."""
-    from npqa.programs import run_program
+    """Print the SQL of a program or of the program answering a question (--db writes the table to SQLite)."""
+    from npqa.api import sql_of
 
-    result = run_program(_load(table, sep, encoding, no_header), program_or_question, dialect=dialect, db=db)
+    result = sql_of(_load(table, sep, encoding, no_header), program_or_question, model, dialect=dialect, db=db)
+    if result.question:
+        _err(f"program: {result.program}")
     typer.echo(result.sql)
 
 
 def _progress() -> Any:
+    """A transient progress bar on stderr; off when stderr is not a terminal (logs stay clean)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        console=console, transient=True, disable=not console.is_terminal,
     )  # fmt: skip
 
 
@@ -191,8 +200,9 @@ def oracle(
     from npqa.grammars.ops import LANGUAGE
     from npqa.oracle import coverage
 
+    total = _count_lines(data)  # before the bar, so an input error prints one clean line
     with _progress() as progress:
-        task = progress.add_task("oracle", total=_count_lines(data))
+        task = progress.add_task("oracle", total=total)
         report = coverage(data, tables_root, steps, LANGUAGE, lambda: progress.advance(task))
     if as_json:
         _print_json({"coverage": report.coverage, "covered": report.covered, "questions": report.questions,
@@ -211,8 +221,9 @@ def data_stats(
     """Share of each answer kind (lookup, scalar, other; list flag)."""
     from npqa.targets import data_stats as stats_of
 
+    total = _count_lines(data)
     with _progress() as progress:
-        task = progress.add_task("answers", total=_count_lines(data))
+        task = progress.add_task("answers", total=total)
         stats = stats_of(data, tables_root, lambda: progress.advance(task))
     if as_json:
         n = max(stats.examples, 1)
@@ -228,8 +239,10 @@ def train(
     tables_root: TablesRootOpt,
     out: Annotated[Path, typer.Option("--out", help="Output directory for the model and checkpoints.")],
     dev: Annotated[Optional[Path], typer.Option("--dev", help="TSV to measure accuracy on after each epoch.")] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 12,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training questions.")] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 0,
+    hidden: Annotated[int, typer.Option("--hidden", min=4, help="Hidden size of the controller.")] = 128,
+    embed_dim: Annotated[int, typer.Option("--embed-dim", min=4, help="Word embedding size.")] = 64,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in --out.")] = False,
     soft_weight: Annotated[float, typer.Option("--soft-weight", help="Weight of the soft (Neural Programmer) loss.")] = 0.1,
 ) -> None:
@@ -237,10 +250,12 @@ def train(
     from npqa.train import TrainConfig, train as run
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight)  # fmt: skip
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim,
+                      command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
     logs = run(cfg, resume=resume)
-    if logs and logs[-1].dev_accuracy is not None:
-        typer.echo(f"dev_accuracy={logs[-1].dev_accuracy:.4f} epochs={logs[-1].epoch}")
+    last = logs[-1] if logs else None
+    dev_part = f" dev_accuracy={last.dev_accuracy:.4f}" if last is not None and last.dev_accuracy is not None else ""
+    typer.echo(f"model={out} epochs={last.epoch if last else 0}{dev_part}")
 
 
 def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tuple[list[Any], list[Any]]:
@@ -248,8 +263,8 @@ def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tupl
     from npqa.dataset import load_split, prepare
     from npqa.infer import predict as run_predict
 
-    qa = TableQA.load(model)
     examples, tables = load_split(data, tables_root)
+    qa = TableQA.load(model)
     with _progress() as progress:
         task = progress.add_task("read", total=len(examples))
         items, _ = prepare(examples, tables, qa.vocab, qa.model.language, qa.model.config.steps, False,
@@ -277,7 +292,7 @@ def predict(
     try:
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     except OSError as err:
-        raise NpqaError(str(out), f"cannot write: {err.strerror or err}") from None
+        raise OutputError(str(out), f"cannot write: {err.strerror or err}") from None
     typer.echo(f"predictions={len(lines)} out={out}")
 
 
@@ -313,28 +328,50 @@ def evaluate(
     typer.echo(f"accuracy={right / n:.4f} correct={right} examples={len(items)}")
 
 
-LOW_CONFIDENCE = 0.2
+LOW_CONFIDENCE = 0.2  # below this the answer is shown with a warning
 
 
-def _show_answer(result: Any, explain: bool, table: Any) -> None:
-    from rich.console import Console
-    from rich.markup import escape
+def _show_answer(console: Any, result: Any, explain: bool, table: Any, top: int) -> None:
+    from rich.panel import Panel
     from rich.syntax import Syntax
+    from rich.table import Table as RichTable
+    from rich.text import Text
 
-    console = Console()
+    if result.question:
+        console.print(Text.assemble(("question: ", "bold"), result.question))
     answer = " | ".join(result.answer) if result.answer else "(no answer)"
-    console.print(f"[bold]answer:[/bold] [bold green]{escape(answer)}[/bold green]")
-    console.print(f"[bold]program:[/bold] {escape(result.program)}")
-    console.print("[bold]sql:[/bold]")
-    console.print(Syntax(result.sql, "sql", word_wrap=True))
-    note = "  [yellow](low confidence: check the program)[/yellow]" if result.confidence < LOW_CONFIDENCE else ""
-    console.print(f"[bold]confidence:[/bold] {result.confidence:.3f}{note}")
-    for alt in result.alternatives:
-        console.print(f"  alternative {alt.confidence:.3f}: {escape(alt.program)} -> {escape(' | '.join(alt.answer))}")
+    console.print(Panel(Text(answer, style="bold green"), title="answer", title_align="left", expand=False))
+    console.print(Text.assemble(("program: ", "bold"), result.program or "(none)"))
+    console.print(Text("sql:", style="bold"))
+    console.print(Syntax(result.sql or "-- none", "sql", word_wrap=True, background_color="default"))
+    console.print(Text.assemble(("confidence: ", "bold"), f"{result.confidence:.3g}"))
+    if result.confidence < LOW_CONFIDENCE:
+        console.print(
+            f"[bold yellow]warning:[/bold yellow] low confidence ({result.confidence:.3g} < {LOW_CONFIDENCE}): "
+            "the answer may be wrong; check the program and the SQL"
+        )
+    if top > 1:
+        grid = RichTable(title=f"top {top} programs", title_justify="left", show_lines=False)
+        grid.add_column("#", justify="right")
+        grid.add_column("confidence", justify="right")
+        grid.add_column("program", overflow="fold")
+        grid.add_column("answer", overflow="fold")
+        rows = [(result.program, result.confidence, result.answer)]
+        rows += [(a.program, a.confidence, a.answer) for a in result.alternatives]
+        for rank, (program, confidence, items) in enumerate(rows, start=1):
+            grid.add_row(str(rank), f"{confidence:.3g}", Text(program), Text(" | ".join(items) or "(no answer)"))
+        console.print(grid)
     if explain:
         from npqa.explain import render_steps
 
         render_steps(console, result, table)
+
+
+def _stdin_questions() -> Any:
+    """Numbered non-blank lines of stdin, read lazily so answers stream out."""
+    for number, line in enumerate(sys.stdin, start=1):
+        if line.strip():
+            yield number, line.rstrip("\n")
 
 
 @command("ask")
@@ -342,41 +379,59 @@ def ask(
     table: TableArg,
     question: Annotated[Optional[str], typer.Argument(help="The question; omit to read one per line from stdin.")] = None,
     model: ModelOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, max=20, help="Show the K most likely programs.")] = 1,
+    top: Annotated[int, typer.Option("--top", min=1, max=20, help="Show the K most likely programs with their answers.")] = 1,
     db: DbOpt = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show each step: ops, columns, constants, rows.")] = False,
-    explain_html: Annotated[Optional[Path], typer.Option("--explain-html", help="Write the steps as an HTML page.")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each step: top ops, column attention, constant, selected rows.")
+    ] = False,
+    explain_html: Annotated[
+        Optional[Path], typer.Option("--explain-html", help="Write the steps as a self-contained HTML page of heat maps.")
+    ] = None,
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a table, with the program and SQL behind the answer."""
-    from npqa.api import TableQA
+    from rich.console import Console
+
+    from npqa.api import TableQA, write_table_db
 
     if table == "-" and question is None:
-        raise NpqaError("ask", "the table and the questions cannot both come from stdin")
+        raise QuestionError("ask", "the table and the questions cannot both come from stdin")
     tbl = _load(table, sep, encoding, no_header)
+    if question is not None and not question.strip():
+        raise QuestionError("question", "empty question")
     qa = TableQA.load(model)
-    questions = [question] if question is not None else [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    results = qa.ask_many(tbl, questions, top=top)
     if db is not None:
-        from npqa.execdata import TableData
-        from npqa.sql import write_sqlite
-
+        write_table_db(tbl, db)
+    console = Console(highlight=False)
+    results = []
+    failed = 0
+    lines = [(0, question)] if question is not None else _stdin_questions()
+    for number, text in lines:
         try:
-            write_sqlite(TableData.from_table(tbl), db)
-        except OSError as err:
-            raise NpqaError(str(db), f"cannot write the database: {err.strerror or err}") from None
+            result = qa.ask(tbl, text, top=top)
+        except QuestionError as err:
+            if question is not None:
+                raise
+            _err(f"error: {err.what} (stdin line {number}): {err.problem}")  # the other lines still get answers
+            failed += 1
+            continue
+        results.append(result)
+        if as_json:
+            _print_json(result.to_json())
+        else:
+            _show_answer(console, result, explain, tbl, top)
+            if question is None:
+                console.print()
+        sys.stdout.flush()
     if explain_html is not None:
         from npqa.explain import write_html
 
         write_html(explain_html, results, tbl)
-    for result in results:
-        if as_json:
-            _print_json(result.to_json())
-        else:
-            _show_answer(result, explain, tbl)
+    if failed:
+        raise typer.Exit(2)
 
 
 @command("model-info")

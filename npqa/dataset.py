@@ -87,6 +87,63 @@ def prepare(
     return items, stats
 
 
+_FORKED: dict[str, Language] = {}  # the language, handed to forked workers by memory (its ops hold lambdas)
+
+
+def _prepare_chunk(args: tuple) -> tuple[list[Item], PrepStats]:
+    examples, tables, vocab, steps, targets, max_programs = args
+    return prepare(examples, tables, vocab, _FORKED["language"], steps, targets, max_programs)
+
+
+def prepare_parallel(
+    examples: Sequence[Example],
+    tables: dict[str, "object"],
+    vocab: Vocab,
+    language: Language,
+    steps: int,
+    targets: bool,
+    max_programs: int = 64,
+    workers: int = 2,
+    on_items: Callable[[int], None] | None = None,
+    chunk: int = 256,
+) -> tuple[list[Item], PrepStats]:
+    """:func:`prepare` over ``workers`` processes, in chunks of questions on the
+    same tables; items come back in the examples' order."""
+    import multiprocessing as mp
+
+    order = sorted(range(len(examples)), key=lambda i: examples[i].table_path)
+    chunks = [order[i : i + chunk] for i in range(0, len(order), chunk)]
+    jobs = [
+        (
+            [examples[i] for i in idx],
+            {examples[i].table_path: tables[examples[i].table_path] for i in idx},
+            vocab, steps, targets, max_programs,
+        )
+        for idx in chunks
+    ]  # fmt: skip
+    items: list[Item | None] = [None] * len(examples)
+    stats = PrepStats()
+    _FORKED["language"] = language
+    if workers <= 1:
+        results = map(_prepare_chunk, jobs)
+    else:
+        pool = mp.get_context("fork").Pool(workers)
+        results = pool.imap(_prepare_chunk, jobs)
+    try:
+        for idx, (got, st) in zip(chunks, results):
+            for i, item in zip(idx, got):
+                items[i] = item
+            for name in ("questions", "with_programs", "with_soft_target", "without_target", "programs_total"):
+                setattr(stats, name, getattr(stats, name) + getattr(st, name))
+            if on_items is not None:
+                on_items(len(idx))
+    finally:
+        if workers > 1:
+            pool.close()
+            pool.join()
+    return [it for it in items if it is not None], stats
+
+
 def program_rank(program: "Program") -> float:
     """Which consistent programs to train on first: short ones, and ones that
     use the question's constants (a program ignoring the question is more

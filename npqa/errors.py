@@ -37,3 +37,7 @@ class ProgramError(NpqaError):
 
 class ModelError(NpqaError):
     """A model directory that is not a usable npqa model."""
+
+
+class OutputError(NpqaError):
+    """An output file (predictions, HTML, database) that cannot be written."""

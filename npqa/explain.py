@@ -17,7 +17,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from npqa.errors import NpqaError
+from npqa.errors import NpqaError, OutputError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -234,4 +234,4 @@ def write_html(path: str | Path, results: Sequence["AskResult"], table: "Table")
     try:
         Path(path).write_text(html_page(results, table), encoding="utf-8")
     except OSError as err:
-        raise NpqaError(str(path), f"cannot write: {err.strerror or err}") from None
+        raise OutputError(str(path), f"cannot write: {err.strerror or err}") from None

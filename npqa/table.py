@@ -167,6 +167,9 @@ def table_from_grid(grid: np.ndarray, source: str, *, header: bool = True) -> Ta
         raw_names, body = [""] * grid.shape[1], grid
     if body.shape[0] == 0:
         raise TableError(source, "no rows")
+    for i, raw in enumerate(raw_names):
+        if "\x00" in raw:  # SQLite cannot name a column with a NUL (files with NUL never get here)
+            raise TableError(source, f"column {i + 1}'s name contains a NUL character")
     names = unique_names(raw_names)
     return Table([make_column(name, body[:, j]) for j, name in enumerate(names)], source)
 

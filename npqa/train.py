@@ -17,14 +17,14 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from npqa.dataset import Item, PrepStats, load_split, prepare, vocab_texts
+from npqa.dataset import Item, PrepStats, load_split, prepare_parallel, vocab_texts
 from npqa.features import Vocab
 from npqa.grammars.ops import LANGUAGE
 from npqa.infer import iterate_batches, predict
@@ -54,7 +54,7 @@ class TrainConfig:
     word_dropout: float = 0.1
     min_word_count: int = 2
     threads: int = 2
-    extra: dict[str, Any] = field(default_factory=dict)
+    command: str | None = None  # the command line that started the run, for the model card
 
 
 @dataclass
@@ -93,7 +93,7 @@ def _progress() -> Any:
         TimeElapsedColumn(),
         TextColumn("{task.fields[info]}"),
         console=Console(stderr=True),
-        transient=False,
+        transient=True,
     )
 
 
@@ -104,9 +104,10 @@ def _prepare_split(
     if vocab is None:
         vocab = Vocab.build(vocab_texts(examples, tables), cfg.min_word_count)
     task = progress.add_task(f"prepare {label}", total=len(examples), info="")
-    items, stats = prepare(
-        examples, tables, vocab, LANGUAGE, cfg.steps, targets, cfg.max_programs, lambda: progress.advance(task)
-    )
+    items, stats = prepare_parallel(
+        examples, tables, vocab, LANGUAGE, cfg.steps, targets, cfg.max_programs, cfg.threads,
+        lambda n: progress.advance(task, n),
+    )  # fmt: skip
     return items, stats, vocab
 
 
@@ -170,7 +171,17 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                 f"epoch {epoch}: loss {log.loss:.4f} (mml {log.mml:.4f}, soft {log.soft:.4f}), "
                 f"{log.examples_per_s:.0f} ex/s, {secs:.0f}s" + (f", dev accuracy {dev_acc:.4f}" if dev_acc is not None else "")
             )
-            card = {"training": {"config": asdict(cfg), "epochs_done": epoch, "prep": prep, "log": [asdict(x) for x in logs]}}
+            card = {
+                "model_id": f"npqa-{Path(cfg.train).stem}-seed{cfg.seed}-e{epoch}",
+                "training": {
+                    "command": cfg.command,
+                    "config": asdict(cfg),
+                    "epochs_done": epoch,
+                    "dev_accuracy": dev_acc,
+                    "prep": prep,
+                    "log": [asdict(x) for x in logs],
+                },
+            }
             save_model(model, vocab.words, out, card)
             if dev_acc is not None and dev_acc > best:
                 best = dev_acc
