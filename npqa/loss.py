@@ -1,7 +1,7 @@
 """Losses from answers only.
 
-* **Soft (the Neural Programmer's):** a Huber loss on the soft scalar, scaled
-  by the gold number's size so that answers in the millions stay finite, for
+* **Soft (the Neural Programmer's):** a Huber loss on the soft scalar, both
+  sides on a signed log scale so that answers in the millions stay finite, for
   scalar answers; a log loss on the soft cell lookup for answers found in
   cells; where both apply, the smaller of the two.
 * **Consistent programs (marginal likelihood):** the oracle lists the
@@ -47,12 +47,17 @@ def program_log_prob(out: Outputs, programs: torch.Tensor) -> torch.Tensor:
     return lp.sum(-1)  # (B, P)
 
 
+def signed_log(x: torch.Tensor) -> torch.Tensor:
+    """sign(x) * log(1 + |x|): keeps a sum over a column of millions from
+    swamping every other gradient, and is exact where the prediction is."""
+    return torch.sign(x) * torch.log1p(x.abs())
+
+
 def soft_loss(out: Outputs, scalar: torch.Tensor, cells: torch.Tensor, valid_cells: torch.Tensor) -> torch.Tensor:
     """(B,): the Neural Programmer's loss; +inf where the example has no target."""
     has_scalar = torch.isfinite(scalar)
     y = torch.nan_to_num(scalar)
-    scale = y.abs().clamp_min(1.0)
-    scalar_loss = F.huber_loss(out.scalar / scale, y / scale, reduction="none", delta=1.0)  # (B,)
+    scalar_loss = F.huber_loss(signed_log(out.scalar), signed_log(y), reduction="none", delta=1.0)  # (B,)
     scalar_loss = torch.where(has_scalar, scalar_loss, torch.full_like(scalar_loss, float("inf")))
     p = out.lookup.clamp(1e-6, 1 - 1e-6)  # (B, R, C)
     ce = -(cells * p.log() + (1 - cells) * (1 - p).log()) * valid_cells  # (B, R, C)
