@@ -10,7 +10,10 @@ Semantics worth knowing
 -----------------------
 * Filters keep the carried rows passing a condition; NaN / unknown never passes.
 * ``word_match``: the cell's words (``npqa.text.match_text``) contain the
-  constant's words as a contiguous run.
+  constant's words as a contiguous run. ``also_match`` is its union form: the
+  carried rows *plus* the matching rows, so ``difference(also_match(word_match(
+  reset, "City", "los angeles"), "City", "saskatoon"), "Passengers")`` compares
+  two rows.
 * Date comparisons use the constant's precision: ``greater(reset, "Date",
   2004-05-xx)`` compares year and month only, so a cell in May 2004 is neither
   greater nor less; a cell whose date lacks the month cannot be compared.
@@ -110,6 +113,18 @@ _declare(
     column=ColumnType.ANY,
     constant=ConstantType.STRING,
     condition=True,
+    hard=_word_match,
+    sql=lambda ctx, value: ctx.contains_words(value),
+)
+_declare(
+    name="also_match",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the carried rows plus the rows whose cell contains the constant's words",
+    column=ColumnType.ANY,
+    constant=ConstantType.STRING,
+    condition=True,
+    union=True,
     hard=_word_match,
     sql=lambda ctx, value: ctx.contains_words(value),
 )

@@ -44,7 +44,7 @@ def apply_row_step(rows: np.ndarray, step: Step, data: TableData, language: Lang
     spec = language[step.op]
     column = data[step.column] if step.column is not None else None
     if spec.condition:
-        return rows & spec.hard(column, step.constant)
+        return spec.combine(rows, spec.hard(column, step.constant))
     return spec.hard(rows, column)
 
 

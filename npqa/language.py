@@ -13,7 +13,8 @@ before left, and ends in exactly one *terminal op* whose output is the answer.
 A model run of ``T`` steps emits ``T - 1`` row steps and one terminal step:
 
 * a filter (``greater``, ``word_match``, …) keeps the carried rows that pass
-  its condition — filters intersect with the rows from the step before;
+  its condition — filters intersect with the rows from the step before; the
+  one union filter, ``also_match``, adds the rows that pass to the carried ones;
 * ``keep`` is the no-op step: the rows pass unchanged;
 * ``reset`` selects every row again, so the steps before it are dropped from
   the canonical program;
@@ -85,6 +86,11 @@ class OpSpec:
     column: ColumnType | None = None
     constant: ConstantType | None = None
     condition: bool = False
+    union: bool = False  # a filter that adds the rows passing it to the carried rows (OR, not AND)
+
+    def combine(self, rows: Any, passing: Any) -> Any:
+        """A filter's result: carried rows AND (or, for a union, OR) the passing rows."""
+        return (rows | passing) if self.union else (rows & passing)
 
     @property
     def arity(self) -> int:

@@ -181,7 +181,7 @@ class NeuralProgrammer(nn.Module):
             if spec.condition:
                 f = self.filters.index(spec.name)
                 sel = torch.einsum("brck,bc,bk->br", cond[:, f].float(), p_col[:, o], p_const[:, o])  # (B, R)
-                new = rows * sel
+                new = rows + (1 - rows) * sel if spec.union else rows * sel
             else:
                 new = spec.soft(rows, table, p_col[:, o])  # (B, R)
             out = out + p_op[:, o : o + 1] * new

@@ -21,11 +21,22 @@ FORMAT = 1  # bump when the directory layout changes
 WEIGHTS, CONFIG, VOCAB = "model.safetensors", "config.json", "vocab.json"
 
 
+def _file_mode(path: Path) -> int:
+    """The permission bits for ``path``: its current ones, else 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a fsynced temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the mode a plain open() would give
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -61,52 +72,127 @@ def _read_json(path: Path) -> Any:
         raise ModelError(str(path), "not valid JSON (truncated or corrupt)") from None
 
 
+PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz")
+"""Files in these formats can hold pickles, which run code when loaded. npqa never
+loads them from a model directory and refuses a directory that holds one it does
+not know, so nobody mistakes it for part of the model."""
+TRAIN_STATE = "train_state.pt"
+"""Written by :mod:`npqa.train` beside the model files (optimizer state for
+``--resume``); never read by :func:`load_model`, and read by training only with
+``torch.load(weights_only=True)``, which refuses code."""
+
+
+def _check_files(directory: Path) -> None:
+    """Refuse a directory that holds a pickle-capable file other than :data:`TRAIN_STATE`."""
+    strangers = sorted(
+        f.name for f in directory.iterdir() if f.suffix.lower() in PICKLE_SUFFIXES and f.name != TRAIN_STATE
+    )
+    if strangers:
+        raise ModelError(
+            str(directory / strangers[0]),
+            f"npqa models are {WEIGHTS} + {CONFIG} + {VOCAB} only; this file could hold a pickle "
+            "(which runs code when loaded), so it is never loaded: remove it",
+        )
+
+
+def read_vocab(directory: Path) -> list[str]:
+    """The words of ``directory/vocab.json``; :class:`ModelError` unless it is a list of
+    distinct strings starting with the padding, unknown and number tokens."""
+    words = _read_json(Path(directory) / VOCAB)
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words) or len(words) < 3:
+        raise ModelError(str(Path(directory) / VOCAB), "not a vocabulary")
+    from npqa.features import NUM, PAD, UNK
+
+    if words[:3] != [PAD, UNK, NUM]:
+        raise ModelError(str(Path(directory) / VOCAB), f"a vocabulary must start with {PAD}, {UNK}, {NUM}")
+    if len(set(words)) != len(words):
+        raise ModelError(str(Path(directory) / VOCAB), "a vocabulary with repeated words")
+    return words
+
+
+def _model_config(raw: Any, where: str) -> Any:
+    """The :class:`~npqa.model.ModelConfig` described by ``raw``, every field type-checked."""
+    from npqa.model import ModelConfig
+
+    if not isinstance(raw, dict):
+        raise ModelError(where, "no model settings")
+    known = {f.name: f for f in fields(ModelConfig)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ModelError(where, f"model settings this npqa does not know: {', '.join(map(str, unknown))}")
+    for name, value in raw.items():
+        want = known[name].type if isinstance(known[name].type, str) else known[name].type.__name__
+        if want == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ModelError(where, f"model setting {name} must be a positive integer, got {value!r}")
+        if want == "float" and (
+            not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= float(value) <= 1.0
+        ):
+            raise ModelError(where, f"model setting {name} must be a number from 0 to 1, got {value!r}")
+    try:
+        return ModelConfig(**raw)
+    except TypeError as err:
+        raise ModelError(where, f"bad model settings: {err}") from None
+
+
 def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
-    """(model, vocab, config) from a model directory, in eval mode."""
-    from safetensors import SafetensorError
+    """(model, vocab, config) from a model directory, in eval mode.
+
+    Raises :class:`ModelError` for a directory that is not a complete, consistent
+    npqa model. No file is unpickled: weights come from safetensors, the rest is
+    JSON, and the model's shapes are checked against the weights file's header
+    (on PyTorch's ``meta`` device, allocating nothing) before any memory is taken.
+    """
+    import torch
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
     from npqa.features import Vocab
     from npqa.grammars.ops import LANGUAGE
-    from npqa.model import ModelConfig, NeuralProgrammer
+    from npqa.model import NeuralProgrammer
 
     directory = Path(directory)
     if not directory.is_dir():
         raise ModelError(str(directory), "not a model directory")
+    _check_files(directory)
     config = _read_json(directory / CONFIG)
-    if not isinstance(config, dict) or not isinstance(config.get("format"), int):
+    if not isinstance(config, dict) or not isinstance(config.get("format"), int) or isinstance(config["format"], bool):
         raise ModelError(str(directory / CONFIG), "not an npqa model config")
     if config["format"] > FORMAT:
         raise ModelError(str(directory), f"made by a newer npqa (format {config['format']}, this one reads {FORMAT})")
     if config.get("ops") != [op.name for op in LANGUAGE]:
         raise ModelError(str(directory), "trained on another op set than this npqa's")
-    words = _read_json(directory / VOCAB)
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words) or len(words) < 3:
-        raise ModelError(str(directory / VOCAB), "not a vocabulary")
-    known = {f.name for f in fields(ModelConfig)}
-    raw = config.get("model")
-    if not isinstance(raw, dict) or not set(raw) <= known:
-        raise ModelError(str(directory / CONFIG), "model settings this npqa does not know")
-    try:
-        mconfig = ModelConfig(**raw)
-    except TypeError as err:
-        raise ModelError(str(directory / CONFIG), f"bad model settings: {err}") from None
+    words = read_vocab(directory)
+    mconfig = _model_config(config.get("model"), str(directory / CONFIG))
     if mconfig.vocab_size != len(words):
         raise ModelError(str(directory), f"vocabulary has {len(words)} words, the model expects {mconfig.vocab_size}")
-    model = NeuralProgrammer(mconfig, LANGUAGE)
     path = directory / WEIGHTS
     if not path.is_file():
         raise ModelError(str(directory), f"not a model directory (no {WEIGHTS})")
     try:
+        with torch.device("meta"):
+            expected = {k: (tuple(v.shape), v.dtype) for k, v in NeuralProgrammer(mconfig, LANGUAGE).state_dict().items()}
+    except (RuntimeError, ValueError) as err:
+        raise ModelError(str(directory / CONFIG), f"model settings do not make a model ({err})") from None
+    try:
+        with safe_open(str(path), framework="pt") as handle:  # reads the header only
+            stored = {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as err:
+        raise ModelError(str(path), f"unreadable weights ({err})") from None
+    if set(stored) != set(expected):
+        raise ModelError(str(path), "weights do not match the model (missing or extra tensors)")
+    for name, shape in stored.items():
+        if shape != expected[name][0]:
+            raise ModelError(str(path), f"tensor {name} has shape {shape}, expected {expected[name][0]}")
+    try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
         raise ModelError(str(path), f"unreadable weights ({err})") from None
-    expected = model.state_dict()
-    if set(state) != set(expected):
-        raise ModelError(str(path), "weights do not match the model (missing or extra tensors)")
     for name, tensor in state.items():
-        if tuple(tensor.shape) != tuple(expected[name].shape):
-            raise ModelError(str(path), f"tensor {name} has shape {tuple(tensor.shape)}, expected {tuple(expected[name].shape)}")
+        if tensor.dtype != expected[name][1]:
+            raise ModelError(str(path), f"tensor {name} has dtype {tensor.dtype}, expected {expected[name][1]}")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ModelError(str(path), f"tensor {name} holds NaN or infinite values")
+    model = NeuralProgrammer(mconfig, LANGUAGE)
     model.load_state_dict(state)
     model.eval()
     return model, Vocab(words), config

@@ -17,7 +17,7 @@ import numpy as np
 
 from npqa.execdata import TableData
 from npqa.executor import format_number
-from npqa.language import ConstValue, Language, Program, Result, Step
+from npqa.language import ConstValue, Language, OpSpec, Program, Result, Step
 
 
 CHAINS_PER_SET = 6  # row-step chains remembered per distinct row set (shortest first)
@@ -69,7 +69,7 @@ def row_steps(data: TableData, constants: Sequence[ConstValue], language: Langua
             col = data[column] if column is not None else None
             step = Step(spec.name, column, constant)
             if spec.condition:
-                out.append((step, spec.hard(col, constant)))
+                out.append((step, (spec, spec.hard(col, constant))))
             else:
                 out.append((step, (spec.hard, col)))
     return out
@@ -83,8 +83,9 @@ def reachable(data: TableData, constants: Sequence[ConstValue], language: Langua
     for _ in range(max_row_steps):
         rows, counts, chains = [], [], []
         for step, how in steps:
-            if isinstance(how, np.ndarray):
-                new = frontier.rows & how  # (S, R)
+            if isinstance(how[0], OpSpec):
+                spec, passing = how
+                new = spec.combine(frontier.rows, passing)  # (S, R)
             else:
                 fn, col = how
                 new = fn(frontier.rows, col)  # (S, R)

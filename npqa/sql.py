@@ -156,6 +156,11 @@ class SqlContext:
     def select_rows(self, cond: exp.Expression | None, carried: bool = True) -> exp.Select:
         return self._rows_from_t(self.in_carried() if carried else None, cond)
 
+    def select_rows_or(self, cond: exp.Expression) -> exp.Select:
+        """The carried rows plus the rows meeting ``cond``."""
+        carried = self.in_carried()
+        return self._rows_from_t(None if carried is None else exp.or_(carried, cond))
+
     def select_extreme_row(self, fn: str) -> exp.Select:
         agg = exp.Min if fn == "min" else exp.Max
         pick = exp.select(agg(this=self.row)).from_(_ident(self.prev or TABLE))
@@ -225,7 +230,9 @@ def program_sql(program: Program, schema: Schema, language: Language) -> exp.Exp
     for i, step in enumerate(program.row_steps, start=1):
         spec = language[step.op]
         ctx = SqlContext(schema, prev, schema.columns[step.column] if step.column is not None else None)
-        if spec.condition:
+        if spec.condition and spec.union:
+            query = ctx.select_rows_or(spec.sql(ctx, step.constant))
+        elif spec.condition:
             query = ctx.select_rows(spec.sql(ctx, step.constant))
         else:
             query = spec.sql(ctx)

@@ -64,6 +64,8 @@ class Column:
     dates: list[Date | None]  # (R,) the cell's date, None where none
     kind: str  # "number" | "date" | "text"
     numbers2: np.ndarray | None = None  # float64 (R,): the number after the first (3–1 → 1), NaN where none
+    distinct: np.ndarray | None = field(default=None, repr=False)  # object (U,): the distinct texts (collapsed)
+    codes: np.ndarray | None = field(default=None, repr=False)  # intp (R,): texts[r] == distinct[codes[r]]
 
     @property
     def n_rows(self) -> int:
@@ -219,6 +221,8 @@ def make_column(name: str, raw_cells: np.ndarray | list[str]) -> Column:
         dates=parsed.dates[codes].tolist(),
         kind=kind,
         numbers2=parsed.numbers2[codes],
+        distinct=texts_u,
+        codes=codes,
     )
 
 
@@ -422,7 +426,10 @@ def _parse_grid(text: str, dialect: _Dialect, what: str) -> np.ndarray:
 
 def _grid_from_csv_module(text: str, dialect: _Dialect, what: str) -> np.ndarray:
     with _field_size_limit(len(text) + 1):
-        rows = [row for row in csv.reader(io.StringIO(text), **dialect.csv_options()) if row]
+        try:  # newline="": lines may end in \r, \n or \r\n, and a lone \r is a line end
+            rows = [row for row in csv.reader(io.StringIO(text, newline=""), **dialect.csv_options()) if row]
+        except csv.Error as err:
+            raise TableError(what, f"not readable as CSV ({err})") from None
     width = max((len(row) for row in rows), default=0)
     if width == 0:
         raise TableError(what, "no columns")

@@ -56,7 +56,7 @@ def test_soft_op_with_one_hot_weights_equals_the_reference(draw: st.DataObject) 
             cond = cond.expand(1, len(MODEL.filters), R, C, 1)
             p_const = torch.ones(1, len(OPS), 1)  # (1, O, 1)
             got = MODEL._row_step(soft_rows, table, cond, p_op, p_col, p_const)
-            want = rows & spec.hard(col, constant)
+            want = spec.combine(rows, spec.hard(col, constant))
         else:
             got = MODEL._row_step(soft_rows, table, torch.zeros(1, len(MODEL.filters), R, C, 1), p_op, p_col, torch.zeros(1, len(OPS), 1))
             want = spec.hard(rows, col)
