@@ -176,6 +176,10 @@ _ISO_DATE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})(?:-(?P<day>\d{2}))?").
 _MONTH_FIRST = re.compile(r"(?P<month>\d{1,2})([/-])(?P<day>\d{1,2})\2(?P<year>\d{4}|\d{2})").fullmatch
 _DAY_FIRST = re.compile(r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})").fullmatch
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DIGIT_FIRST_FORMS = (_ISO_DATE, _MONTH_FIRST, _DAY_FIRST, _NAMED_DATE[1], _NAMED_DATE[2], _NAMED_DATE[5])
+"""The date forms a text starting with a digit can match: the numeric ones, then
+``3 May 2004``, ``2004 May 3`` and ``17 October`` (the others start with a name)."""
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 
 
 def _checked(year: int | None, month: int | None, day: int | None) -> Date | None:
@@ -242,7 +246,9 @@ def _date_of(text: str) -> Date | None:
     if _YEAR_ONLY(text):
         year = int(text)
         return Date(year, None, None) if YEAR_MIN <= year <= YEAR_MAX else None
-    for fullmatch in (_ISO_DATE, _MONTH_FIRST, _DAY_FIRST, *_NAMED_DATE):
+    # a text starting with a digit can only be a numeric form or a named form that starts
+    # with a day or a year; one starting otherwise only a named form (same order as before)
+    for fullmatch in _DIGIT_FIRST_FORMS if text[0].isdigit() else _NAMED_DATE:
         match = fullmatch(text)
         if match is not None:
             return _from_groups(match)
@@ -256,6 +262,9 @@ def read_cell(text: str) -> tuple[float | None, float | None, Date | None]:
     :func:`parse_date`, sharing the work: the first number's match gives the
     second, text with no digit and no month word is no date, long text is none.
     """
+    if len(text) == 10 and _ISO_DAY(text):  # 2004-05-03: the year, then the month, and the date
+        year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
+        return float(year), float(month), _checked(year, month, day)
     first = _first_number(text)
     if first is None:
         return None, None, (_date_of(text) if len(text) <= MAX_DATE_CHARS and _MONTH_WORD(text) else None)
