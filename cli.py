@@ -454,8 +454,21 @@ def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. Usage errors (a bad option, a missing
+    argument) get one ``error:`` line and exit 2, like every named input error."""
+    # click's UsageError, whether typer vendors click or not: BadParameter's base
+    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+    try:
+        status = app(standalone_mode=False)
+    except usage_error as err:
+        hint = f" (see npqa {err.ctx.info_name} --help)" if err.ctx is not None and err.ctx.info_name != "npqa" else ""
+        _err(f"error: usage: {err.format_message()}{hint}")
+        sys.exit(2)
+    except typer.Abort:
+        _err("error: aborted")
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":

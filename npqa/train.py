@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import random
 import shutil
 import sys
@@ -30,7 +31,8 @@ from npqa.grammars.ops import LANGUAGE
 from npqa.infer import iterate_batches, predict
 from npqa.loss import compute_loss
 from npqa.model import ModelConfig, NeuralProgrammer
-from npqa.model_io import atomic_write, save_model
+from npqa.errors import ModelError
+from npqa.model_io import atomic_write, read_vocab, save_model
 
 STATE = "train_state.pt"
 
@@ -119,14 +121,15 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
     _seed(cfg.seed)
     with _progress() as progress:
         vocab = None
-        if resume and (out / "vocab.json").is_file():
-            vocab = Vocab(json.loads((out / "vocab.json").read_text(encoding="utf-8")))
+        if resume and (out / STATE).is_file():
+            vocab = Vocab(read_vocab(out))
         train_items, stats, vocab = _prepare_split(cfg.train, cfg, vocab, True, progress, "train")
         dev_items = []
         if cfg.dev:
             dev_items, _, _ = _prepare_split(cfg.dev, cfg, vocab, False, progress, "dev")
         prep = asdict(stats)
         progress.console.print(f"train questions: {prep}")
+        atomic_write(out / "vocab.json", json.dumps(vocab.words, ensure_ascii=False).encode("utf-8"))
         mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout)
         model = NeuralProgrammer(mconfig, LANGUAGE)
         optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -182,18 +185,24 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                     "log": [asdict(x) for x in logs],
                 },
             }
+            best_now = dev_acc is not None and dev_acc > best
+            best = max(best, dev_acc) if dev_acc is not None else best
+            _save_state(out, model, optim, epoch, best, logs)  # one atomic file: what --resume reads
             save_model(model, vocab.words, out, card)
-            if dev_acc is not None and dev_acc > best:
-                best = dev_acc
+            if best_now:
                 save_model(model, vocab.words, out / "best", card)
-            _save_state(out, optim, epoch, best, logs)
     return logs
 
 
-def _save_state(out: Path, optim: torch.optim.Optimizer, epoch: int, best: float, logs: list[EpochLog]) -> None:
+def _save_state(
+    out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer, epoch: int, best: float, logs: list[EpochLog]
+) -> None:
+    """Weights, optimizer and RNG state in one atomically written file, so a
+    kill at any moment leaves a consistent checkpoint to resume from."""
     buf = io.BytesIO()
     torch.save(
         {
+            "model": model.state_dict(),
             "optim": optim.state_dict(),
             "epoch": epoch,
             "best": best,
@@ -206,12 +215,13 @@ def _save_state(out: Path, optim: torch.optim.Optimizer, epoch: int, best: float
 
 
 def _restore(out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer) -> tuple[int, float, list[EpochLog]]:
-    from npqa.model_io import load_model
-
-    loaded, _, _ = load_model(out)
-    model.load_state_dict(loaded.state_dict())
-    state = torch.load(out / STATE, weights_only=True)
-    optim.load_state_dict(state["optim"])
+    """Load the checkpoint of ``out`` into ``model`` and ``optim``; ModelError if it does not fit."""
+    try:
+        state = torch.load(out / STATE, weights_only=True)
+        model.load_state_dict(state["model"])
+        optim.load_state_dict(state["optim"])
+    except (RuntimeError, KeyError, ValueError, EOFError, pickle.UnpicklingError) as err:
+        raise ModelError(str(out / STATE), f"checkpoint does not fit this run ({str(err).splitlines()[0][:200]})") from None
     torch.set_rng_state(state["torch_rng"])
     logs = [EpochLog(**x) for x in json.loads(state["log"])]
     return int(state["epoch"]), float(state["best"]), logs
