@@ -21,6 +21,24 @@ from npqa.values import Date
 _DATE = re.compile(r"^(\d{4}|xxxx)-(\d{2}|xx)-(\d{2}|xx)$")
 
 
+_TOKEN_NAMES = {
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "COMMA": "','",
+    "NAME": "an op name",
+    "STRING": "a quoted string",
+    "NUMBER": "a number",
+    "DATE": "a date (yyyy-mm-dd, xx for unknown parts)",
+}
+
+
+def _near(text: str, err: lark.exceptions.UnexpectedInput) -> str:
+    pos = getattr(err, "pos_in_stream", None)
+    if pos is None or pos >= len(text):
+        return "input"
+    return repr(text[pos : pos + 12])
+
+
 @lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
     grammar = resources.files("npqa.grammars").joinpath("program.lark").read_text(encoding="utf-8")
@@ -55,8 +73,11 @@ def parse(text: str, language: Language) -> Program:
         tree = _parser().parse(text)
     except lark.exceptions.UnexpectedInput as err:
         expected = sorted(getattr(err, "expected", None) or getattr(err, "allowed", None) or [])
-        hint = f", expected {' or '.join(expected)}" if expected else ""
-        raise ProgramError("program", f"syntax error at column {err.column}{hint}") from None
+        hint = f", expected {' or '.join(_TOKEN_NAMES.get(e, e) for e in expected)}" if expected else ""
+        token = getattr(err, "token", None)
+        if token is not None and token.type == "$END":
+            raise ProgramError("program", f"unexpected end at column {len(text) + 1}{hint}") from None
+        raise ProgramError("program", f"syntax error at column {err.column}: unexpected {_near(text, err)}{hint}") from None
     steps: list[Step] = []
     node = tree
     chain: list[lark.Tree] = []
