@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from npqa.question import first_rows, match_lines
 from npqa.text import padded
 
 if TYPE_CHECKING:
-    from npqa.table import Table
+    from npqa.table import Column, Table
 
 
 @dataclass
 class ColumnData:
-    """One column as arrays; every array has shape ``(R,)``."""
+    """One column as arrays; every array has shape ``(R,)``.
+
+    ``codes``/``first`` tie rows to the column's distinct texts when every
+    value is a function of the text (columns read by
+    :func:`npqa.table.make_column`): row ``r`` holds text ``codes[r]``, first
+    seen at row ``first[codes[r]]``. Then :meth:`distinct_view` gives the same
+    column over its distinct texts, so that a per-cell condition is computed
+    once per distinct text and spread back with ``codes``.
+    """
 
     name: str
     kind: str  # "number" | "date" | "text"
@@ -34,13 +43,51 @@ class ColumnData:
     month: np.ndarray  # float64 (R,)
     day: np.ndarray  # float64 (R,)
     order: np.ndarray  # float64 (R,): what max/min compare; NaN never wins
-    norm: list[str]  # padded match text (npqa.text.padded)
+    codes: np.ndarray | None = field(default=None, repr=False)  # intp (R,) distinct text of each row
+    first: np.ndarray | None = field(default=None, repr=False)  # intp (U,) first row of each distinct text
+    distinct: list[str] | None = field(default=None, repr=False)  # (U,) the distinct texts (repeats allowed)
+
+    @functools.cached_property
+    def norm(self) -> list[str]:
+        """(R,) padded match text (:func:`npqa.text.padded`) of each cell, built on first use."""
+        if self.distinct is None or self.codes is None:
+            return [padded(t) for t in self.texts]
+        lines = match_lines(self.distinct).decode("ascii").split("\n")[1:-1]  # (U,) " w1 w2 " or " "
+        norm_u = np.array([line if line != " " else "  " for line in lines], dtype=object)  # (U,)
+        return norm_u[self.codes].tolist()
+
+    @functools.cached_property
+    def text_codes(self) -> np.ndarray:
+        """intp (R,): equal codes for equal display texts, numbered by first appearance."""
+        if self.distinct is None or self.codes is None:
+            return pd.factorize(np.asarray(self.texts, dtype=object))[0]
+        return pd.factorize(np.asarray(self.distinct, dtype=object))[0][self.codes]
 
     @functools.cached_property
     def same_text(self) -> np.ndarray:
         """int64 (R, R): 1 where rows i and j hold the same display text."""
-        ids = pd.factorize(np.asarray(self.texts, dtype=object))[0]
+        ids = self.text_codes
         return (ids[:, None] == ids[None, :]).astype(np.int64)
+
+    def distinct_view(self) -> "ColumnData | None":
+        """The column over its distinct texts (U rows), or None when rows are not
+        tied to texts (``codes``); spread a result back with ``result[..., codes]``."""
+        if self.codes is None or self.first is None or self.distinct is None:
+            return None
+        f = self.first
+        return ColumnData(
+            name=self.name,
+            kind=self.kind,
+            texts=self.distinct,
+            nonempty=self.nonempty[f],
+            num=self.num[f],
+            year=self.year[f],
+            month=self.month[f],
+            day=self.day[f],
+            order=self.order[f],
+            codes=np.arange(len(f)),
+            distinct=self.distinct,
+        )
 
     def date_key(self, parts: int) -> np.ndarray:
         """float64 (R,): ``year``, ``year*100+month`` or ``year*10000+month*100+day``
@@ -82,36 +129,68 @@ class TableData:
 
     @classmethod
     def from_table(cls, table: "Table") -> "TableData":
-        cols = []
-        for col in table.columns:
-            n = len(col.texts)
-            year = np.full(n, np.nan)
-            month = np.full(n, np.nan)
-            day = np.full(n, np.nan)
-            for i, d in enumerate(col.dates):
-                if d is not None:
-                    year[i] = np.nan if d.year is None else d.year
-                    month[i] = np.nan if d.month is None else d.month
-                    day[i] = np.nan if d.day is None else d.day
-            num = np.asarray(col.numbers, dtype=np.float64)
-            if col.kind == "date":
-                order = np.array([date_order_key(y, m, d) for y, m, d in zip(year, month, day)], dtype=np.float64)
-            elif col.kind == "number":
-                order = num.copy()
-            else:
-                order = np.full(n, np.nan)
-            cols.append(
-                ColumnData(
-                    name=col.name,
-                    kind=col.kind,
-                    texts=list(col.texts),
-                    nonempty=np.array([t != "" for t in col.texts], dtype=bool),
-                    num=num,
-                    year=year,
-                    month=month,
-                    day=day,
-                    order=order,
-                    norm=[padded(t) for t in col.texts],
-                )
-            )
-        return cls(cols, table.n_rows)
+        return cls([column_data(col) for col in table.columns], table.n_rows)
+
+
+def _date_parts(dates: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """float64 (N,) ×3: year, month, day of each date, NaN where unknown or no date."""
+    n = len(dates)
+    year = np.full(n, np.nan)
+    month = np.full(n, np.nan)
+    day = np.full(n, np.nan)
+    for i, d in enumerate(dates):
+        if d is not None:
+            year[i] = np.nan if d.year is None else d.year
+            month[i] = np.nan if d.month is None else d.month
+            day[i] = np.nan if d.day is None else d.day
+    return year, month, day
+
+
+def _order(kind: str, num: np.ndarray, year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """float64 (N,): the max/min key, :func:`date_order_key` for date columns."""
+    if kind == "date":
+        key = year * 10000 + np.nan_to_num(month, nan=0.0) * 100 + np.nan_to_num(day, nan=0.0)
+        return np.where(np.isnan(year), np.nan, key)
+    if kind == "number":
+        return num.copy()
+    return np.full(len(num), np.nan)
+
+
+def column_data(col: "Column") -> ColumnData:
+    """A column's arrays. A column read by :func:`npqa.table.make_column` (with
+    ``distinct``/``codes``) is worked per distinct text and spread with ``codes``."""
+    num = np.asarray(col.numbers, dtype=np.float64)
+    n = len(col.texts)
+    if col.distinct is None or col.codes is None or len(col.codes) != n:
+        year, month, day = _date_parts(col.dates)
+        return ColumnData(
+            name=col.name,
+            kind=col.kind,
+            texts=list(col.texts),
+            nonempty=np.array([t != "" for t in col.texts], dtype=bool),
+            num=num,
+            year=year,
+            month=month,
+            day=day,
+            order=_order(col.kind, num, year, month, day),
+        )
+    codes = np.asarray(col.codes)
+    distinct = list(col.distinct)
+    first = first_rows(codes, len(distinct))  # (U,) first row of each text
+    year_u, month_u, day_u = _date_parts([col.dates[i] for i in first.tolist()])  # (U,) ×3
+    order_u = _order(col.kind, num[first], year_u, month_u, day_u)  # (U,)
+    nonempty_u = np.array([t != "" for t in distinct], dtype=bool)  # (U,)
+    return ColumnData(
+        name=col.name,
+        kind=col.kind,
+        texts=list(col.texts),
+        nonempty=nonempty_u[codes],
+        num=num,
+        year=year_u[codes],
+        month=month_u[codes],
+        day=day_u[codes],
+        order=order_u[codes],
+        codes=codes,
+        first=first,
+        distinct=distinct,
+    )

@@ -131,8 +131,7 @@ def table_arrays(data: TableData) -> dict[str, np.ndarray]:
     raw_order = grid("order")
     text_id = np.zeros((R, C), dtype=np.int64)
     for j, col in enumerate(data.columns):
-        ids: dict[str, int] = {}
-        text_id[:, j] = [ids.setdefault(t, len(ids)) for t in col.texts]
+        text_id[:, j] = col.text_codes  # first-appearance numbering of the column's texts
     return {
         "num": np.clip(np.nan_to_num(raw_num, nan=0.0), -NUMBER_CLIP, NUMBER_CLIP).astype(np.float32),
         "has_num": (~np.isnan(raw_num)).astype(np.float32),
@@ -202,6 +201,7 @@ def encode(
     pair_mask = np.zeros((len(ops), C, K), dtype=bool)
     col_index = {c.name: j for j, c in enumerate(data.columns)}
     kinds_by_name = data.column_kinds
+    views: dict[int, object] = {}
     for o, spec in enumerate(ops):
         for column, constant in language.arguments(spec, kinds_by_name, values):
             op_mask[o] = True
@@ -218,7 +218,15 @@ def encode(
                     if j is not None:
                         pair_mask[o, j, k] = True
                         if spec.condition:
-                            cond[fops.index(spec.name), :, j, k] = spec.hard(data.columns[j], v)
+                            # a filter's condition depends on the cell alone: compute it once per
+                            # distinct text (ColumnData.distinct_view) and spread it back by row
+                            col = data.columns[j]
+                            if j not in views:
+                                few = col.first is not None and len(col.first) < len(col.texts)
+                                views[j] = col.distinct_view() if few else None
+                            view = views[j]
+                            hit = spec.hard(col, v) if view is None else spec.hard(view, v)[col.codes]
+                            cond[fops.index(spec.name), :, j, k] = hit
     return Encoded(
         q_ids, q_feats, col_ids, col_feats, const_span, const_feats, pair_feats,
         tt["num"], tt["has_num"], tt["order"], tt["has_order"], tt["nonempty"], tt["text_id"],

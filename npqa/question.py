@@ -19,6 +19,7 @@ words are a contiguous run of the cell's words.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import weakref
 from collections.abc import Iterable
@@ -34,7 +35,7 @@ from npqa.text import match_text
 from npqa.values import Date
 
 if TYPE_CHECKING:
-    from npqa.table import Table
+    from npqa.table import Column, Table
 
 MAX_NGRAM = 6  # longest question n-gram (in match words) tried against cells
 MAX_STRING_CONSTANTS = 10  # linked string constants kept (quoted strings come on top)
@@ -509,144 +510,229 @@ def _constants_at(question: Question, i: int, taken: list[bool], found: list[Con
 
 # --------------------------------------------------------------------------- table index
 
+_LINE_BYTES = bytes(b if (48 <= b <= 57 or 97 <= b <= 122 or b == 10) else 32 for b in range(256))
 
-@dataclass
-class TableIndex:
-    """What linking needs from a table, computed once per table.
 
-    Work is per *distinct text* of a column (T of them in the table, numbered
-    table-wide); cells point at their text. Cells are numbered column-major:
-    cell ``(r, c)`` is ``c * R + r``. A text's *counted* words are its distinct
-    content words (all its words if it has only stop words); cell_match is the
-    share of them found in the question. Arrays and int-valued dicts rather
-    than many small lists keep the index cheap for the garbage collector.
+def match_lines(texts: list[str]) -> bytes:
+    """The match words of many texts at once, as one ASCII byte string.
+
+    ``b"\\n" + line_0 + b"\\n" + line_1 + … + b"\\n"`` where ``line_i`` is
+    ``b" w1 w2 "`` for the :func:`match_words` of ``texts[i]`` (``b" "`` when it
+    has none), so that word and n-gram containment is substring search
+    (``b" los angeles "``) and a whole text is ``b"\\n los angeles \\n"``.
+    Built with C-speed string operations; only non-ASCII texts go through
+    :func:`npqa.text.match_text` one by one.
+    """
+    if not texts:
+        return b"\n"
+    joined = "\n".join(texts)
+    if not joined.isascii() or joined.count("\n") != max(len(texts) - 1, 0):
+        joined = "\n".join(
+            (t if t.isascii() else match_text(t)).replace("\n", " ") for t in texts
+        )
+    data = b"\n " + joined.lower().encode("ascii").translate(_LINE_BYTES).replace(b"\n", b" \n ") + b" \n"
+    while b"  " in data:  # collapse runs of spaces (each pass halves them)
+        data = data.replace(b"  ", b" ")
+    return data
+
+
+def _stop_key(word: bytes) -> int:
+    return int.from_bytes(word.ljust(8, b"\0"), "little")
+
+
+_MAX_STOP_LEN = max(len(w) for w in STOP_WORDS)
+assert _MAX_STOP_LEN <= 7  # stop words are recognised by their bytes packed into a uint64
+_STOP_KEYS = np.array(sorted(_stop_key(w.encode()) for w in STOP_WORDS), dtype=np.uint64)
+_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)], dtype=np.uint64)  # (8,) masks of n low bytes
+
+
+class ColumnWords:
+    """One column's distinct texts as match words (one *line* per distinct text).
+
+    ``blob`` is :func:`match_lines` of the distinct texts and ``codes`` (R,)
+    gives each row's line. The column's texts are never read word by word up
+    front: a question's words and n-grams are found by substring search, and
+    only the lines they hit are split in Python.
     """
 
-    n_rows: int
-    n_cols: int
-    vocab: dict[str, int]  # counted word -> word id
-    text_word_ids: np.ndarray  # (sum of text sizes,) int64 counted word ids, text after text
-    text_starts: np.ndarray  # (T,) int64 offset of each text in text_word_ids
-    text_sizes: np.ndarray  # (T,) int64 counted words of each text (>= 1)
-    text_words: list[tuple[str, ...]]  # (T,) counted words of each text
-    text_column: np.ndarray  # (T,) int64 column of each text
-    exact_first: dict[tuple[str, ...], int]  # all words of a text -> first text with exactly those words
-    exact_next: list[int]  # (T,) next text with the same words, -1 at the end
-    word_columns: dict[str, int]  # word -> bitmask of columns with a cell holding it
-    column_texts: list[str]  # (C,) each distinct text's words as " w1 w2 ", joined by newlines
-    cell_text: np.ndarray  # (R*C,) int64 text of each cell, -1 if empty
-    name_stems: list[frozenset[str]]  # (C,) stems of each column name's content words
-    numbers: np.ndarray  # (R, C) float64 cell numbers, NaN where none
-    date_keys: list[set[tuple[tuple[bool, bool, bool], tuple[int, ...]]]]  # (C,) projections of cell dates
+    def __init__(self, distinct: list[str], codes: np.ndarray) -> None:
+        self.distinct = distinct  # (U,) display text of each line (repeats possible)
+        self.codes = codes  # (R,) int line of each row
+        self.blob = match_lines(distinct)
+        self.newlines = np.flatnonzero(np.frombuffer(self.blob, dtype=np.uint8) == 10)  # (U+1,)
+        self._lines_of: dict[bytes, np.ndarray] = {}
+        self._all_stop: np.ndarray | None = None
+        self._stop_lines: np.ndarray | None = None
+        self._counted: dict[int, tuple[str, ...]] = {}
 
     @property
-    def n_texts(self) -> int:
-        return len(self.text_words)
+    def n_lines(self) -> int:
+        return len(self.newlines) - 1
+
+    def has(self, words: tuple[str, ...]) -> bool:
+        """``words`` is a run of some line's words."""
+        return f" {' '.join(words)} ".encode() in self.blob
+
+    def has_exact(self, words: tuple[str, ...]) -> bool:
+        """Some line's words are exactly ``words``."""
+        return f"\n {' '.join(words)} \n".encode() in self.blob
+
+    def lines_with(self, words: tuple[str, ...], exact: bool = False) -> np.ndarray:
+        """(H,) int64 sorted lines holding ``words`` as a run (``exact``: as all their words)."""
+        key = (b"\n " if exact else b" ") + " ".join(words).encode()
+        hit = self._lines_of.get(key)
+        if hit is None:
+            if key + (b" \n" if exact else b" ") not in self.blob:
+                hit = np.zeros(0, dtype=np.int64)
+            else:
+                ahead = rb"(?= \n)" if exact else rb"(?= )"
+                pattern = re.compile(re.escape(key) + ahead)
+                starts = np.fromiter((m.start() for m in pattern.finditer(self.blob)), dtype=np.int64)
+                hit = np.searchsorted(self.newlines, starts, side="right") - 1  # (H,) sorted
+                hit = hit[np.r_[True, hit[1:] != hit[:-1]]] if len(hit) else hit
+            self._lines_of[key] = hit
+        return hit
+
+    def line_words(self, line: int) -> list[str]:
+        return self.blob[self.newlines[line] + 1 : self.newlines[line + 1]].decode("ascii").split()
+
+    def counted(self, line: int) -> tuple[str, ...]:
+        """The line's counted words (:func:`_counted`)."""
+        words = self._counted.get(line)
+        if words is None:
+            words = self._counted[line] = _counted(tuple(self.line_words(line)))
+        return words
+
+    def stop_lines_with(self, word: str) -> np.ndarray:
+        """(H,) int64 sorted lines made of stop words alone that hold the stop word ``word``."""
+        if self._stop_lines is None:
+            self._stop_lines = np.flatnonzero(self.all_stop)
+        if len(self._stop_lines) > 4096:
+            lines = self.lines_with((word,))
+            return lines[self.all_stop[lines]]
+        return np.array([t for t in self._stop_lines if word in self.counted(int(t))], dtype=np.int64)
+
+    @property
+    def all_stop(self) -> np.ndarray:
+        """bool (U,): the line has words, all of them stop words (numpy over every word)."""
+        if self._all_stop is None:
+            data = np.frombuffer(self.blob, dtype=np.uint8)  # (N,)
+            gap = (data == 32) | (data == 10)  # (N,)
+            starts = np.flatnonzero(gap[:-1] & ~gap[1:]) + 1  # (W,)
+            ends = np.flatnonzero(~gap[:-1] & gap[1:]) + 1  # (W,)
+            del gap
+            length = ends - starts  # (W,)
+            del ends
+            short = np.flatnonzero(length <= _MAX_STOP_LEN)  # (W',)
+            padded = np.frombuffer(self.blob + bytes(8), dtype=np.uint8)
+            windows = np.ndarray((len(data),), dtype="<u8", buffer=padded, strides=(1,))  # (N,) 8 bytes from each offset
+            keys = windows[starts[short]] & _LOW_BYTES[length[short]]  # (W',)
+            at = np.minimum(np.searchsorted(_STOP_KEYS, keys), len(_STOP_KEYS) - 1)  # (W',)
+            is_stop = np.zeros(len(starts), dtype=bool)  # (W,)
+            is_stop[short] = _STOP_KEYS[at] == keys
+            bounds = np.searchsorted(starts, self.newlines)  # (U+1,) first word at or after each newline
+            content = np.concatenate([[0], np.cumsum(~is_stop)])[bounds]  # (U+1,) content words before each newline
+            self._all_stop = (np.diff(bounds) > 0) & (np.diff(content) == 0)  # (U,)
+        return self._all_stop
+
+
+class TableIndex:
+    """What linking needs from a table, built lazily and kept with the table.
+
+    Work is per *distinct text* of a column, never per cell, and per question
+    word rather than per cell word: each column's distinct texts become one
+    byte string of match words (:class:`ColumnWords`) in which a question's
+    words and n-grams are searched. A text's *counted* words are its distinct
+    content words (all its words if it has only stop words); cell_match is the
+    share of them found in the question.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.n_rows = table.n_rows
+        self.n_cols = len(table.columns)
+        self.name_stems = [_name_stems(c.name) for c in table.columns]  # (C,)
+        self._columns = list(table.columns)  # not the Table: the cache must not keep it alive
+        self._words: list[ColumnWords | None] = [None] * self.n_cols
+        self._date_keys: list[set | None] = [None] * self.n_cols
+        self._word_masks: dict[tuple[str, ...], int] = {}
+
+    def words(self, j: int) -> ColumnWords:
+        cw = self._words[j]
+        if cw is None:
+            distinct, codes = column_codes(self._columns[j])
+            cw = self._words[j] = ColumnWords(distinct, codes)
+        return cw
 
     def run_columns(self, words: tuple[str, ...]) -> int:
         """Bitmask of the columns where ``words`` is a contiguous run of some cell's words
         (the word-match op's test)."""
-        if len(words) == 1:
-            return self.word_columns.get(words[0], 0)
-        mask = -1
-        for w in words:
-            mask &= self.word_columns.get(w, 0)
-            if not mask:
-                return 0
-        needle = f" {' '.join(words)} "
-        found = 0
-        for j, blob in enumerate(self.column_texts):
-            if mask >> j & 1 and needle in blob:
-                found |= 1 << j
-        return found
+        mask = self._word_masks.get(words)
+        if mask is None:
+            if len(words) == 1:
+                mask = sum(1 << j for j in range(self.n_cols) if self.words(j).has(words))
+            else:
+                mask = -1
+                for w in words:
+                    mask &= self.run_columns((w,))
+                mask = sum(1 << j for j in range(self.n_cols) if mask >> j & 1 and self.words(j).has(words))
+            self._word_masks[words] = mask
+        return mask
 
-    def exact_texts(self, words: tuple[str, ...]) -> list[int]:
-        """The texts whose words are exactly ``words``."""
-        found, t = [], self.exact_first.get(words, -1)
-        while t >= 0:
-            found.append(t)
-            t = self.exact_next[t]
-        return found
+    def has_exact(self, words: tuple[str, ...]) -> bool:
+        """Some cell's words are exactly ``words``."""
+        return any(self.words(j).has_exact(words) for j in range(self.n_cols))
+
+    def numbers(self, j: int) -> np.ndarray:
+        return np.asarray(self._columns[j].numbers, dtype=np.float64)  # (R,)
+
+    def date_keys(self, j: int) -> set[tuple[tuple[bool, bool, bool], tuple[int, ...]]]:
+        keys = self._date_keys[j]
+        if keys is None:
+            keys = self._date_keys[j] = _date_keys(_distinct_dates(self._columns[j]))
+        return keys
 
 
-@dataclass
-class _IndexBuilder:
-    """Lists that grow while columns are read, frozen into a :class:`TableIndex`."""
+def column_codes(column: Column) -> tuple[list[str], np.ndarray]:
+    """(distinct texts (U,), codes (R,)) of a column: ``texts[r] == distinct[codes[r]]``.
 
-    vocab: dict[str, int]
-    word_ids: list[int]
-    sizes: list[int]
-    words: list[tuple[str, ...]]
-    columns: list[int]
-    exact_first: dict[tuple[str, ...], int]
-    exact_next: list[int]
-    exact_last: dict[tuple[str, ...], int]
-    word_columns: dict[str, int]
-    column_texts: list[str]
+    Uses the column's own ``distinct``/``codes`` when it has them (repeats in
+    ``distinct`` are allowed), else factorises ``texts`` in order of first appearance.
+    """
+    if column.distinct is not None and column.codes is not None and len(column.codes) == len(column.texts):
+        return list(column.distinct), np.asarray(column.codes)
+    codes, uniques = pd.factorize(np.asarray(column.texts, dtype=object))  # (R,), (U,)
+    return list(uniques), codes
 
-    def add_text(self, j: int, words: tuple[str, ...]) -> int:
-        t = len(self.sizes)
-        counted = _counted(words)
-        for w in counted:
-            self.word_ids.append(self.vocab.setdefault(w, len(self.vocab)))
-        self.sizes.append(len(counted))
-        self.words.append(counted)
-        self.columns.append(j)
-        self.exact_next.append(-1)
-        if words in self.exact_last:
-            self.exact_next[self.exact_last[words]] = t
-        else:
-            self.exact_first[words] = t
-        self.exact_last[words] = t
-        bit = 1 << j
-        for w in words:
-            self.word_columns[w] = self.word_columns.get(w, 0) | bit
-        return t
+
+def _distinct_dates(column: Column) -> list[Date | None]:
+    """The column's dates, one per distinct text when the column was read by
+    :func:`npqa.table.make_column` (where a date is a function of the text)."""
+    if column.distinct is None or column.codes is None or len(column.codes) != len(column.dates):
+        return column.dates
+    first = first_rows(np.asarray(column.codes), len(column.distinct)).tolist()
+    return list(operator.itemgetter(*first)(column.dates)) if len(first) > 1 else [column.dates[i] for i in first]
+
+
+def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """intp (n,): the first row holding each code 0..n-1 (0 for a code no row holds).
+
+    O(R) when codes are numbered by first appearance (as ``pandas.factorize``
+    numbers them), else by sorting."""
+    first = np.zeros(n, dtype=np.intp)
+    if not len(codes):
+        return first
+    before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))  # (R,) largest code in earlier rows
+    new = np.flatnonzero(codes > before)  # (U',) rows where a new largest code appears
+    if len(new) == n and np.array_equal(codes[new], np.arange(n)):
+        return new.astype(np.intp)
+    seen, where = np.unique(codes, return_index=True)
+    first[seen] = where
+    return first
 
 
 def index_table(table: Table) -> TableIndex:
-    """Build the :class:`TableIndex` of ``table`` (each distinct cell text is read once)."""
-    n_rows, n_cols = table.n_rows, len(table.columns)
-    build = _IndexBuilder({}, [], [], [], [], {}, [], {}, {}, [])
-    cell_text = np.full(n_rows * n_cols, -1, dtype=np.int64)  # (R*C,)
-    for j, column in enumerate(table.columns):
-        _index_column(build, j, column.texts, cell_text[j * n_rows : (j + 1) * n_rows])
-    sizes = np.asarray(build.sizes, dtype=np.int64)  # (T,)
-    return TableIndex(
-        n_rows=n_rows,
-        n_cols=n_cols,
-        vocab=build.vocab,
-        text_word_ids=np.asarray(build.word_ids, dtype=np.int64),
-        text_starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if len(sizes) else sizes,
-        text_sizes=sizes,
-        text_words=build.words,
-        text_column=np.asarray(build.columns, dtype=np.int64),
-        exact_first=build.exact_first,
-        exact_next=build.exact_next,
-        word_columns=build.word_columns,
-        column_texts=build.column_texts,
-        cell_text=cell_text,
-        name_stems=[_name_stems(c.name) for c in table.columns],
-        numbers=_numbers_grid(table, n_rows),
-        date_keys=[_date_keys(c.dates) for c in table.columns],
-    )
-
-
-def _index_column(build: _IndexBuilder, j: int, texts: list[str], cell_text: np.ndarray) -> None:
-    """Add column ``j``'s distinct texts and write each cell's text id into ``cell_text`` (R,)."""
-    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))  # (R,), (U,)
-    ids = []  # (U,) text id of each distinct text, -1 if it has no words
-    lines = []
-    for text in uniques:
-        words = match_words(text)
-        if words:
-            ids.append(build.add_text(j, words))
-            lines.append(f" {' '.join(words)} ")
-        else:
-            ids.append(-1)
-    if len(codes):
-        cell_text[:] = np.asarray(ids, dtype=np.int64)[codes]
-    build.column_texts.append("\n".join(lines))
+    """The :class:`TableIndex` of ``table`` (each column is read on first use)."""
+    return TableIndex(table)
 
 
 def _name_stems(name: str) -> frozenset[str]:
@@ -654,18 +740,10 @@ def _name_stems(name: str) -> frozenset[str]:
     return frozenset(stem(w) for w in (_content(words) or words))
 
 
-def _numbers_grid(table: Table, n_rows: int) -> np.ndarray:
-    if not table.columns:
-        return np.zeros((n_rows, 0))
-    return np.stack([np.asarray(c.numbers, dtype=np.float64) for c in table.columns], axis=1)  # (R, C)
-
-
 def _date_keys(dates: list[Date | None]) -> set[tuple[tuple[bool, bool, bool], tuple[int, ...]]]:
     """Every (known-parts mask, parts) a date constant could match in this column."""
     keys = set()
-    for date in set(dates):
-        if date is None:
-            continue
+    for date in set(d for d in dates if d is not None):
         y, m, d = date.year, date.month, date.day
         projections = (
             ((True, True, True), (y, m, d)),
@@ -678,6 +756,7 @@ def _date_keys(dates: list[Date | None]) -> set[tuple[tuple[bool, bool, bool], t
         )
         keys.update(p for p in projections if None not in p[1])
     return keys  # type: ignore[return-value]
+
 
 
 _INDEX_CACHE: dict[int, tuple[weakref.ref[Table], TableIndex]] = {}
@@ -792,10 +871,10 @@ def link_question(
     index = index if index is not None else cached_index(table)
     qw = _question_words(question)
     ngrams = _matching_ngrams(qw, index)
-    counts = _text_word_counts(index, qw.words)
-    cell_match = _cell_match(index, ngrams, counts)  # (R, C)
+    hits = _text_word_counts(index, qw.words)
+    cell_match = _cell_match(index, ngrams, hits)  # (R, C)
     quoted = [c for c in question.constants if c.kind == "string"]
-    candidates = _string_candidates(index, qw, ngrams, counts, quoted)
+    candidates = _string_candidates(index, qw, ngrams, hits, quoted)
     strings = _select_strings(question, candidates, max_strings)
     constants = question.constants + [s for s, _ in strings]
     string_columns = {id(s): cols for s, cols in strings}
@@ -814,30 +893,58 @@ def link_question(
     )
 
 
-def _text_word_counts(index: TableIndex, words: list[str]) -> np.ndarray:
-    """(T,) how many of each text's counted words occur in the question."""
-    ids = [index.vocab[w] for w in set(words) if w in index.vocab]
-    if not ids or index.n_texts == 0:
-        return np.zeros(index.n_texts, dtype=np.int64)
-    in_question = np.zeros(len(index.vocab), dtype=np.int64)  # (V,)
-    in_question[ids] = 1
-    return np.add.reduceat(in_question[index.text_word_ids], index.text_starts)  # (T,)
+@dataclass
+class _Hits:
+    """Per column, the lines (distinct texts) with some counted word in the question."""
+
+    lines: list[np.ndarray]  # (C,) each (H_j,) int64 sorted lines
+    counts: list[np.ndarray]  # (C,) each (H_j,) int64 the line's counted words found in the question
+    sizes: list[np.ndarray]  # (C,) each (H_j,) int64 the line's counted words
 
 
-def _cell_match(index: TableIndex, ngrams: list[_NGram], counts: np.ndarray) -> np.ndarray:
-    share = np.zeros(index.n_texts + 1, dtype=np.float32)  # (T+1,) last = empty cell
-    share[:-1] = counts / np.maximum(index.text_sizes, 1)
-    for words, _, _, _ in ngrams:
-        share[index.exact_texts(words)] = 1.0
-    flat = share[index.cell_text]  # (R*C,)
-    return flat.reshape(index.n_cols, index.n_rows).T.copy()  # (R, C)
+def _text_word_counts(index: TableIndex, words: list[str]) -> _Hits:
+    """Per column, how many of each line's counted words occur in the question.
+
+    A content word counts in every line holding it; a stop word only in lines
+    made of stop words alone (where it is counted)."""
+    hits = _Hits([], [], [])
+    distinct_words = list(dict.fromkeys(words))
+    for j in range(index.n_cols):
+        cw = index.words(j)
+        found = []
+        for w in distinct_words:
+            if not index.run_columns((w,)) >> j & 1:
+                continue
+            if w in STOP_WORDS:
+                found.append(cw.stop_lines_with(w))
+            else:
+                found.append(cw.lines_with((w,)))
+        lines, counts = np.unique(np.concatenate(found) if found else np.zeros(0, np.int64), return_counts=True)
+        hits.lines.append(lines.astype(np.int64))
+        hits.counts.append(counts.astype(np.int64))
+        hits.sizes.append(np.array([len(cw.counted(int(t))) for t in lines], dtype=np.int64))
+    return hits
+
+
+def _cell_match(index: TableIndex, ngrams: list[_NGram], hits: _Hits) -> np.ndarray:
+    out = np.zeros((index.n_rows, index.n_cols), dtype=np.float32)  # (R, C)
+    for j in range(index.n_cols):
+        cw = index.words(j)
+        share = np.zeros(cw.n_lines, dtype=np.float32)  # (U,)
+        share[hits.lines[j]] = hits.counts[j] / np.maximum(hits.sizes[j], 1)
+        for words, _, _, columns in ngrams:
+            if columns >> j & 1:
+                share[cw.lines_with(words, exact=True)] = 1.0
+        if share.any():
+            out[:, j] = share[cw.codes]
+    return out
 
 
 def _string_candidates(
     index: TableIndex,
     qw: _QuestionWords,
     ngrams: list[_NGram],
-    counts: np.ndarray,
+    hits: _Hits,
     quoted: list[Constant],
 ) -> list[_Candidate]:
     """Question spans that match cells, one candidate per span (its best match)."""
@@ -856,33 +963,47 @@ def _string_candidates(
         content = _content(words)
         if not content or all(w.isdigit() for w in words):
             continue
-        if words in index.exact_first:
+        if index.has_exact(words):
             offer(_Candidate(start, end, "exact", columns, len(content)))
         elif words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS:
             offer(_Candidate(start, end, "partial", columns, len(content)))
-    for cand in _contained_candidates(index, qw, counts):
+    for cand in _contained_candidates(index, qw, hits):
         offer(cand)
     return sorted(best.values(), key=_Candidate.rank)
 
 
-def _contained_candidates(index: TableIndex, qw: _QuestionWords, counts: np.ndarray) -> list[_Candidate]:
+MAX_CONTAINED = 64  # texts tried as "contained" candidates, in column then first-appearance order
+
+
+def _contained_candidates(index: TableIndex, qw: _QuestionWords, hits: _Hits) -> list[_Candidate]:
     """Texts of two or more content words all found in the question, close together
     (within two extra tokens): the span from their first to their last word."""
-    full = np.flatnonzero((counts == index.text_sizes) & (index.text_sizes >= 2))  # (T',)
-    if len(full) == 0:
-        return []
     position: dict[str, int] = {}
     for k, w in enumerate(qw.words):
         position.setdefault(w, k)
-    found = []
-    for t in full[:64]:
-        words = index.text_words[t]
-        if any(w in STOP_WORDS for w in words):
+    found: list[_Candidate] = []
+    tried = 0
+    for j in range(index.n_cols):
+        full = hits.lines[j][(hits.counts[j] == hits.sizes[j]) & (hits.sizes[j] >= 2)]  # (T',)
+        if not len(full):
             continue
-        where = [position[w] for w in words]
-        start, end = qw.token_of[min(where)], qw.token_of[max(where)] + 1
-        if end - start <= len(words) + 2:
-            found.append(_Candidate(start, end, "contained", 1 << int(index.text_column[t]), len(words)))
+        cw = index.words(j)
+        seen: set[str] = set()
+        for t in full:
+            text = cw.distinct[t]
+            if text in seen:  # the same text again (two raw spellings of one display text)
+                continue
+            seen.add(text)
+            if tried >= MAX_CONTAINED:
+                return found
+            tried += 1
+            words = cw.counted(int(t))
+            if any(w in STOP_WORDS for w in words):
+                continue
+            where = [position[w] for w in words]
+            start, end = qw.token_of[min(where)], qw.token_of[max(where)] + 1
+            if end - start <= len(words) + 2:
+                found.append(_Candidate(start, end, "contained", 1 << j, len(words)))
     return found
 
 
@@ -925,7 +1046,7 @@ def _token_cell_match(qw: _QuestionWords, index: TableIndex) -> np.ndarray:
     for words in qw.token_content:
         mask = 0
         for w in words:
-            mask |= index.word_columns.get(w, 0)
+            mask |= index.run_columns((w,))
         masks.append(mask)
     return _bit_rows(masks, index.n_cols)  # (Q, C)
 
@@ -962,7 +1083,7 @@ def _constant_column_match(constants: list[Constant], index: TableIndex, string_
 def _number_columns(index: TableIndex, value: float) -> np.ndarray:
     if not math.isfinite(value) or index.n_rows == 0:
         return np.zeros(index.n_cols, dtype=np.float32)
-    return np.any(np.abs(index.numbers - value) < 1e-6, axis=0).astype(np.float32)  # (C,)
+    return np.array([np.any(np.abs(index.numbers(j) - value) < 1e-6) for j in range(index.n_cols)], dtype=np.float32)
 
 
 def _date_columns(index: TableIndex, date: Date) -> np.ndarray:
@@ -971,7 +1092,7 @@ def _date_columns(index: TableIndex, date: Date) -> np.ndarray:
     parts = (date.year, date.month, date.day)
     mask = (date.year is not None, date.month is not None, date.day is not None)
     key = (mask, tuple(p for p in parts if p is not None))
-    out = np.array([key in keys for keys in index.date_keys], dtype=np.float32)  # (C,)
+    out = np.array([key in index.date_keys(j) for j in range(index.n_cols)], dtype=np.float32)  # (C,)
     if mask == (True, False, False):
         out = np.maximum(out, _number_columns(index, float(date.year)))  # type: ignore[arg-type]
     return out
