@@ -263,8 +263,14 @@ def _unbeaten(value: Any, live: Any, largest: bool) -> Any:
 def _mode_hard(rows: np.ndarray, column: Any) -> np.ndarray:
     """bool (..., R): the carried non-empty rows whose text is among the most frequent."""
     live = rows & column.nonempty  # (..., R)
-    count = live.astype(np.int64) @ column.same_text  # (..., R): carried rows sharing row i's text
-    count = np.where(live, count, 0)
+    codes = column.text_codes  # (R,)
+    if live.ndim == 1:
+        per_text = np.bincount(codes[live], minlength=int(codes.max(initial=-1)) + 1)  # (U,)
+    else:
+        onehot = np.zeros((len(codes), int(codes.max(initial=-1)) + 1), dtype=np.int64)  # (R, U)
+        onehot[np.arange(len(codes)), codes] = 1
+        per_text = live.astype(np.int64) @ onehot  # (..., U)
+    count = np.where(live, per_text[..., codes], 0)  # (..., R): carried rows sharing row i's text
     top = count.max(axis=-1, keepdims=True)  # (..., 1)
     return live & (count == top) & (top > 0)
 

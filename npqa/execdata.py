@@ -63,12 +63,6 @@ class ColumnData:
             return pd.factorize(np.asarray(self.texts, dtype=object))[0]
         return pd.factorize(np.asarray(self.distinct, dtype=object))[0][self.codes]
 
-    @functools.cached_property
-    def same_text(self) -> np.ndarray:
-        """int64 (R, R): 1 where rows i and j hold the same display text."""
-        ids = self.text_codes
-        return (ids[:, None] == ids[None, :]).astype(np.int64)
-
     def distinct_view(self) -> "ColumnData | None":
         """The column over its distinct texts (U rows), or None when rows are not
         tied to texts (``codes``); spread a result back with ``result[..., codes]``."""

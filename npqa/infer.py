@@ -38,7 +38,7 @@ def batches_by_size(items: Sequence[Item], budget: int = 400_000, max_batch: int
 
 
 def forward_items(model: NeuralProgrammer, items: Sequence[Item]) -> Outputs:
-    return model(collate([it.enc for it in items]))
+    return model(collate([it.enc for it in items]), soft_execute=False)
 
 
 def decode_outputs(

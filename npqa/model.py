@@ -122,7 +122,10 @@ class NeuralProgrammer(nn.Module):
         return H, q, cols, consts
 
     # -- the controller and soft execution -------------------------------------------
-    def forward(self, batch: dict[str, torch.Tensor]) -> Outputs:
+    def forward(self, batch: dict[str, torch.Tensor], soft_execute: bool = True) -> Outputs:
+        """The controller's distributions and, with ``soft_execute``, the soft
+        answer. The choices never depend on the soft rows, so inference (which
+        executes the argmax program with the reference executor) skips it."""
         H, q, cols, consts = self.encode(batch)
         B, T = H.shape[0], self.config.steps
         qmask = batch["q_mask"]  # (B, Q)
@@ -147,14 +150,17 @@ class NeuralProgrammer(nn.Module):
             c_logits = c_logits[:, None, :] + torch.einsum("bok,bkc->boc", p_const, pair_bias)  # (B, O, C)
             p_col = masked_softmax(c_logits, col_ok)  # (B, O, C)
             rows_seen.append(rows)
-            if t < T - 1:
+            if soft_execute and t < T - 1:
                 rows = self._row_step(rows, table, batch["cond"], p_op, p_col, p_const)
             op_probs.append(p_op)
             col_probs.append(p_col)
             const_probs.append(p_const)
             chosen = torch.cat([p_op @ self.op_embed, torch.einsum("boc,bo,bcd->bd", p_col, p_op, cols)], -1)
             h = self.history(chosen, h)  # (B, D)
-        scalar, lookup, w = self._terminal(rows, table, op_probs[-1], col_probs[-1])
+        if soft_execute:
+            scalar, lookup, w = self._terminal(rows, table, op_probs[-1], col_probs[-1])
+        else:
+            scalar = lookup = w = torch.zeros(0)
         return Outputs(
             torch.stack(op_probs, 1),
             torch.stack(col_probs, 1),

@@ -76,7 +76,7 @@ def parse(text: str, language: Language) -> Program:
         hint = f", expected {' or '.join(_TOKEN_NAMES.get(e, e) for e in expected)}" if expected else ""
         token = getattr(err, "token", None)
         if token is not None and token.type == "$END":
-            raise ProgramError("program", f"unexpected end at column {len(text) + 1}{hint}") from None
+            raise ProgramError("program", f"syntax error: unexpected end at column {len(text) + 1}{hint}") from None
         raise ProgramError("program", f"syntax error at column {err.column}: unexpected {_near(text, err)}{hint}") from None
     steps: list[Step] = []
     node = tree
