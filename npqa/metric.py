@@ -262,9 +262,15 @@ def to_gold_values(items: Sequence[str]) -> list[Value]:
     return _dedup(to_value(item, canonicalise_gold(item)) for item in items)
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def pred_value(item: str) -> Value:
+    """The value of one predicted item, read strictly (memoised: values are frozen)."""
+    return to_value(item)
+
+
 def to_pred_values(items: Sequence[str]) -> list[Value]:
     """The set of values of predicted items, each read strictly (no canonicalisation)."""
-    return _dedup(to_value(item) for item in items)
+    return _dedup(pred_value(item) for item in items)
 
 
 def _dedup(values: Iterable[Value]) -> list[Value]:

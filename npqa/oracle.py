@@ -40,19 +40,28 @@ class OracleResult:
     programs: list[Program]  # up to CHAINS_PER_SET programs per (row set, terminal) pair that matches
 
 
-def _unique(rows: np.ndarray, counts: np.ndarray, chains: list[list[tuple[Step, ...]]]) -> RowSets:
-    """Merge equal row sets: program counts add up, chain lists are concatenated (capped)."""
+def _unique(
+    rows: np.ndarray, counts: np.ndarray, chains: Callable[[int], list[tuple[Step, ...]]]
+) -> RowSets:
+    """Merge equal row sets: program counts add up, chain lists are concatenated
+    (capped). ``chains(i)`` gives entry i's chains; it is called only for the
+    entries whose chains are kept."""
     if len(rows) == 0:
         return RowSets(rows, counts, [])
     packed = np.packbits(rows, axis=1)
     _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     summed = np.bincount(inverse, weights=counts, minlength=len(first)).astype(np.int64)
+    # only the first CHAINS_PER_SET entries of a set can contribute chains
+    order = np.argsort(inverse, kind="stable")  # entries grouped by set, in entry order
+    starts = np.searchsorted(inverse[order], np.arange(len(first)))
+    rank = np.arange(len(order)) - starts[inverse[order]]
     merged: list[list[tuple[Step, ...]]] = [[] for _ in first]
-    for i, u in enumerate(inverse):
+    for i in order[rank < CHAINS_PER_SET]:
+        u = inverse[i]
         room = CHAINS_PER_SET - len(merged[u])
         if room > 0:
-            merged[u].extend(chains[i][:room])
+            merged[u].extend(chains(int(i))[:room])
     return RowSets(rows[first], summed, merged)
 
 
@@ -81,7 +90,7 @@ def reachable(data: TableData, constants: Sequence[ConstValue], language: Langua
     frontier = RowSets(np.ones((1, data.n_rows), dtype=bool), np.ones(1, dtype=np.int64), [[()]])
     levels = [frontier]
     for _ in range(max_row_steps):
-        rows, counts, chains = [], [], []
+        rows, counts = [], []
         for step, how in steps:
             if isinstance(how[0], OpSpec):
                 spec, passing = how
@@ -91,15 +100,21 @@ def reachable(data: TableData, constants: Sequence[ConstValue], language: Langua
                 new = fn(frontier.rows, col)  # (S, R)
             rows.append(new)
             counts.append(frontier.counts)
-            chains.extend([c + (step,) for c in cs] for cs in frontier.chains)
         if not rows:
             break
-        frontier = _unique(np.concatenate(rows), np.concatenate(counts), chains)
+        S = len(frontier.counts)
+
+        def extend(i: int, parent: RowSets = frontier, n: int = S) -> list[tuple[Step, ...]]:
+            step = steps[i // n][0]  # entry i = step i // S applied to row set i % S
+            return [chain + (step,) for chain in parent.chains[i % n]]
+
+        frontier = _unique(np.concatenate(rows), np.concatenate(counts), extend)
         levels.append(frontier)
+    every = [c for lv in levels for c in lv.chains]
     return _unique(
         np.concatenate([lv.rows for lv in levels]),
         np.concatenate([lv.counts for lv in levels]),
-        [c for lv in levels for c in lv.chains],
+        every.__getitem__,
     )
 
 
