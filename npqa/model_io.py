@@ -9,6 +9,7 @@ so a killed process never leaves a half-written file behind.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import fields
@@ -139,8 +140,8 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
 
     Raises :class:`ModelError` for a directory that is not a complete, consistent
     npqa model. No file is unpickled: weights come from safetensors, the rest is
-    JSON, and the model's shapes are checked against the weights file's header
-    (on PyTorch's ``meta`` device, allocating nothing) before any memory is taken.
+    JSON, and the settings are checked against the weights file's header (and
+    the header against the file's size) before the model is built.
     """
     import torch
     from safetensors import SafetensorError, safe_open
@@ -169,15 +170,24 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
     if not path.is_file():
         raise ModelError(str(directory), f"not a model directory (no {WEIGHTS})")
     try:
-        with torch.device("meta"):
-            expected = {k: (tuple(v.shape), v.dtype) for k, v in NeuralProgrammer(mconfig, LANGUAGE).state_dict().items()}
-    except (RuntimeError, ValueError) as err:
-        raise ModelError(str(directory / CONFIG), f"model settings do not make a model ({err})") from None
-    try:
         with safe_open(str(path), framework="pt") as handle:  # reads the header only
             stored = {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}
     except (SafetensorError, OSError, ValueError) as err:
         raise ModelError(str(path), f"unreadable weights ({err})") from None
+    # Before building anything, the settings must agree with the weights file,
+    # whose real size bounds what building the model allocates.
+    size = {"embed.weight": (mconfig.vocab_size, mconfig.embed_dim), "op_embed": (len(LANGUAGE.ops), mconfig.hidden),
+            "step_embed": (mconfig.steps, mconfig.hidden)}  # fmt: skip
+    for name, shape in size.items():
+        if stored.get(name) != shape:
+            raise ModelError(str(path), f"tensor {name} has shape {stored.get(name)}, the settings say {shape}")
+    if 4 * sum(math.prod(shape) for shape in stored.values()) > path.stat().st_size:
+        raise ModelError(str(path), "truncated weights (the header promises more data than the file holds)")
+    try:
+        model = NeuralProgrammer(mconfig, LANGUAGE)
+    except (RuntimeError, ValueError) as err:
+        raise ModelError(str(directory / CONFIG), f"model settings do not make a model ({err})") from None
+    expected = {k: (tuple(v.shape), v.dtype) for k, v in model.state_dict().items()}
     if set(stored) != set(expected):
         raise ModelError(str(path), "weights do not match the model (missing or extra tensors)")
     for name, shape in stored.items():
@@ -192,7 +202,6 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
             raise ModelError(str(path), f"tensor {name} has dtype {tensor.dtype}, expected {expected[name][1]}")
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise ModelError(str(path), f"tensor {name} holds NaN or infinite values")
-    model = NeuralProgrammer(mconfig, LANGUAGE)
     model.load_state_dict(state)
     model.eval()
     return model, Vocab(words), config
