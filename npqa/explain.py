@@ -17,7 +17,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from npqa.errors import NpqaError, OutputError
+from npqa.errors import OutputError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -196,7 +196,7 @@ def _rows_table(result: "AskResult", table: "Table") -> str:
 
 def _result_html(result: "AskResult", table: "Table", low: float) -> str:
     answer = " | ".join(result.answer) if result.answer else "(no answer)"
-    warn = f' <span class="low">low confidence</span>' if result.confidence < low else ""
+    warn = ' <span class="low">low confidence</span>' if result.confidence < low else ""
     parts = [
         f"<h2>{html.escape(result.question or 'question')}</h2>",
         f'<p class="answer">{html.escape(answer)}</p>',

@@ -127,7 +127,7 @@ class NeuralProgrammer(nn.Module):
         answer. The choices never depend on the soft rows, so inference (which
         executes the argmax program with the reference executor) skips it."""
         H, q, cols, consts = self.encode(batch)
-        B, T = H.shape[0], self.config.steps
+        T = self.config.steps
         qmask = batch["q_mask"]  # (B, Q)
         table = SoftColumns(batch)
         col_ok = batch["col_mask"] & batch["col_valid"][:, None, :]  # (B, O, C)

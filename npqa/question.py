@@ -477,7 +477,7 @@ def parse_question(text: str) -> Question:
 
 def _find_constants(question: Question) -> list[Constant]:
     """Quoted strings first (their tokens are taken), then dates, then numbers."""
-    tokens, n = question.tokens, len(question.tokens)
+    n = len(question.tokens)
     taken = [False] * n
     found = _quoted_constants(question.text, question.offsets)
     for c in found:

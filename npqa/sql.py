@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlglot
 from sqlglot import exp
 
 from npqa.language import Language, Program
@@ -252,10 +251,6 @@ def render(program: Program, schema: Schema, language: Language, dialect: str = 
     return program_sql(program, schema, language).sql(dialect=dialect)
 
 
-def dialects() -> list[str]:
-    return sorted(d.value for d in sqlglot.Dialects if d.value)
-
-
 # ---------------------------------------------------------------------------
 # the database
 # ---------------------------------------------------------------------------
@@ -301,8 +296,3 @@ def write_sqlite(data: "TableData", target: str | Path | sqlite3.Connection) -> 
         if not isinstance(target, sqlite3.Connection):
             conn.close()
     return schema
-
-
-def run_sql(conn: sqlite3.Connection, query: str) -> list[Any]:
-    """The first column of every result row."""
-    return [row[0] for row in conn.execute(query).fetchall()]

@@ -15,8 +15,6 @@ import io
 import json
 import pickle
 import random
-import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -225,15 +223,3 @@ def _restore(out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer) -
     torch.set_rng_state(state["torch_rng"])
     logs = [EpochLog(**x) for x in json.loads(state["log"])]
     return int(state["epoch"]), float(state["best"]), logs
-
-
-def main_log(msg: str) -> None:
-    sys.stderr.write(msg + "\n")
-
-
-def copy_best(out: Path, target: Path) -> None:
-    """Copy the best checkpoint's model files to ``target`` (used to ship a model)."""
-    src = out / "best" if (out / "best").is_dir() else out
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("model.safetensors", "config.json", "vocab.json"):
-        shutil.copyfile(src / name, target / name)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from npqa.execdata import TableData
 from npqa.executor import execute
 from npqa.grammars.ops import LANGUAGE
-from npqa.language import Program, Role, Step
+from npqa.language import Program, Step
 from npqa.sql import render, write_sqlite
 from npqa.table import Table, make_column
 from npqa.textform import parse, to_text
