@@ -154,6 +154,8 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
     directory = Path(directory)
     if not directory.is_dir():
         raise ModelError(str(directory), "not a model directory")
+    if not (directory / CONFIG).is_file():
+        raise ModelError(str(directory), f"not a model directory (no {CONFIG})")
     _check_files(directory)
     config = _read_json(directory / CONFIG)
     if not isinstance(config, dict) or not isinstance(config.get("format"), int) or isinstance(config["format"], bool):
