@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from importlib import resources
 
-import lark
 
 from npqa.errors import ProgramError
 from npqa.executor import format_number
 from npqa.language import ConstValue, Language, Program, Role, Step
 from npqa.values import Date
+
+if TYPE_CHECKING:  # lark is imported only when a program is parsed (start-up of `ask`)
+    import lark
 
 _DATE = re.compile(r"^(\d{4}|xxxx)-(\d{2}|xx)-(\d{2}|xx)$")
 
@@ -32,7 +35,7 @@ _TOKEN_NAMES = {
 }
 
 
-def _near(text: str, err: lark.exceptions.UnexpectedInput) -> str:
+def _near(text: str, err: "lark.exceptions.UnexpectedInput") -> str:
     pos = getattr(err, "pos_in_stream", None)
     if pos is None or pos >= len(text):
         return "input"
@@ -40,7 +43,9 @@ def _near(text: str, err: lark.exceptions.UnexpectedInput) -> str:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> lark.Lark:
+def _parser() -> "lark.Lark":
+    import lark
+
     grammar = resources.files("npqa.grammars").joinpath("program.lark").read_text(encoding="utf-8")
     return lark.Lark(grammar, parser="lalr", propagate_positions=True)
 
@@ -69,6 +74,8 @@ def to_text(program: Program, language: Language) -> str:
 
 def parse(text: str, language: Language) -> Program:
     """Parse the text form; :class:`ProgramError` names the position and what was expected."""
+    import lark
+
     try:
         tree = _parser().parse(text)
     except lark.exceptions.UnexpectedInput as err:
@@ -102,7 +109,9 @@ def parse(text: str, language: Language) -> Program:
     return language.canonical(program.steps)
 
 
-def _step(call: lark.Tree, language: Language) -> Step:
+def _step(call: "lark.Tree", language: Language) -> Step:
+    import lark
+
     name = str(call.children[0])
     col = call.meta.column
     if name not in language.ops:
@@ -124,7 +133,9 @@ def _step(call: lark.Tree, language: Language) -> Step:
     return Step(name, column, constant)
 
 
-def _constant(arg: lark.Tree | lark.Token, op: str, col: int) -> ConstValue:
+def _constant(arg: "lark.Tree | lark.Token", op: str, col: int) -> ConstValue:
+    import lark
+
     if not isinstance(arg, lark.Tree) or arg.data not in ("string", "date", "number"):
         raise ProgramError("program", f"column {col}: {op} expects a constant (number, date or quoted string)")
     token = str(arg.children[0])
