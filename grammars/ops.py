@@ -105,29 +105,22 @@ def _word_match(column: Any, value: str) -> np.ndarray:
     return np.array([needle in cell for cell in column.norm], dtype=bool)
 
 
-_declare(
-    name="word_match",
-    role=Role.ROWS,
-    result=Result.ROWS,
-    doc="rows whose cell contains the constant's words",
-    column=ColumnType.ANY,
-    constant=ConstantType.STRING,
-    condition=True,
-    hard=_word_match,
-    sql=lambda ctx, value: ctx.contains_words(value),
-)
-_declare(
-    name="also_match",
-    role=Role.ROWS,
-    result=Result.ROWS,
-    doc="the carried rows plus the rows whose cell contains the constant's words",
-    column=ColumnType.ANY,
-    constant=ConstantType.STRING,
-    condition=True,
-    union=True,
-    hard=_word_match,
-    sql=lambda ctx, value: ctx.contains_words(value),
-)
+for _name, _doc, _union in [
+    ("word_match", "rows whose cell contains the constant's words", False),
+    ("also_match", "the carried rows plus the rows whose cell contains the constant's words", True),
+]:
+    _declare(
+        name=_name,
+        role=Role.ROWS,
+        result=Result.ROWS,
+        doc=_doc,
+        column=ColumnType.ANY,
+        constant=ConstantType.STRING,
+        condition=True,
+        union=_union,
+        hard=_word_match,
+        sql=lambda ctx, value: ctx.contains_words(value),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from npqa.execdata import TableData
 from npqa.executor import execute
 from npqa.grammars.ops import LANGUAGE
+from strategies import programs as random_programs
 from npqa.language import Program, Step
 from npqa.sql import TABLE, Schema, program_sql, render, write_sqlite
 from npqa.table import Table, make_column
@@ -119,20 +120,8 @@ def constants(data: TableData) -> list[object]:
     return out
 
 
-@st.composite
-def programs(draw: st.DrawFn, data: TableData) -> Program:
-    kinds, consts = data.column_kinds, constants(data)
-    steps = []
-    for _ in range(draw(st.integers(0, 2))):
-        ops = [op for op in LANGUAGE.row_ops if LANGUAGE.arguments(op, kinds, consts)]
-        op = draw(st.sampled_from(ops))
-        column, constant = draw(st.sampled_from(LANGUAGE.arguments(op, kinds, consts)))
-        steps.append(Step(op.name, column, constant))
-    ops = [op for op in LANGUAGE.terminal_ops if LANGUAGE.arguments(op, kinds, consts)]
-    op = draw(st.sampled_from(ops))
-    column, constant = draw(st.sampled_from(LANGUAGE.arguments(op, kinds, consts)))
-    steps.append(Step(op.name, column, constant))
-    return LANGUAGE.canonical(steps)
+def programs(data: TableData) -> st.SearchStrategy[Program]:
+    return random_programs(data.column_kinds, constants(data), max_row_steps=2)
 
 
 def same_tree(sql: str, tree: sqlglot.exp.Expression) -> bool:

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from npqa.execdata import TableData
 from npqa.executor import execute
 from npqa.grammars.ops import LANGUAGE
-from npqa.language import Program, Step
+from strategies import raw_steps
+from npqa.language import Program
 from npqa.sql import render, write_sqlite
 from npqa.table import Table, make_column
 from npqa.textform import parse, to_text
@@ -80,18 +81,8 @@ def constants_of(data: TableData) -> list[object]:
 
 @st.composite
 def programs(draw: st.DrawFn, data: TableData) -> Program:
-    kinds = data.column_kinds
-    consts = constants_of(data)
-    steps = []
-    for _ in range(draw(st.integers(0, 3))):
-        candidates = [op for op in LANGUAGE.row_ops if LANGUAGE.arguments(op, kinds, consts)]
-        op = draw(st.sampled_from(candidates))
-        column, constant = draw(st.sampled_from(LANGUAGE.arguments(op, kinds, consts)))
-        steps.append(Step(op.name, column, constant))
-    candidates = [op for op in LANGUAGE.terminal_ops if LANGUAGE.arguments(op, kinds, consts)]
-    op = draw(st.sampled_from(candidates))
-    column, constant = draw(st.sampled_from(LANGUAGE.arguments(op, kinds, consts)))
-    steps.append(Step(op.name, column, constant))
+    """A random program over ``data``, counted per op for the report."""
+    steps = draw(raw_steps(data.column_kinds, constants_of(data), max_row_steps=3))
     OPS_SEEN.update(s.op for s in steps)
     return LANGUAGE.canonical(steps)
 
