@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -63,10 +63,27 @@ class AskResult:
 
     def to_json(self) -> dict[str, Any]:
         """The ``npqa ask --json`` object: answer, sql, program, confidence, steps, alternatives."""
-        out = asdict(self)
-        for hidden in ("column_probs", "all_op_probs", "question"):
-            out.pop(hidden)
-        return out
+        # built by hand: dataclasses.asdict deep-copies every row list (seconds on a big table)
+        return {
+            "answer": list(self.answer),
+            "sql": self.sql,
+            "program": self.program,
+            "confidence": self.confidence,
+            "steps": [
+                {
+                    "op": s.op,
+                    "op_probs": dict(s.op_probs),
+                    "column": s.column,
+                    "column_prob": s.column_prob,
+                    "constant": s.constant,
+                    "rows": s.rows,
+                }
+                for s in self.steps
+            ],
+            "alternatives": [
+                {"program": a.program, "confidence": a.confidence, "answer": list(a.answer)} for a in self.alternatives
+            ],
+        }
 
 
 class TableQA:
@@ -131,7 +148,7 @@ class TableQA:
             if not q.strip():
                 raise QuestionError("question", "empty question")
             linked = link_question(parse_question(q), tbl)
-            items.append(Item(Example("", q, tbl.source, []), linked, data, encode(linked, data, self.vocab, self.model.language)))
+            items.append(Item(Example("", q, tbl.source, []), linked, data, encode(linked, data, self.vocab, self.model.language, rows=False)))
         self.model.eval()
         before = torch.get_num_threads()
         torch.set_num_threads(self.threads)
@@ -187,7 +204,7 @@ class TableQA:
                     column=step.column,
                     column_prob=None if choice.column_prob is None else round(choice.column_prob, 4),
                     constant=None if step.constant is None else format_constant(step.constant),
-                    rows=[int(i) for i in np.flatnonzero(current)],
+                    rows=np.flatnonzero(current).tolist(),
                 )
             )
         return steps

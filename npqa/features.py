@@ -142,12 +142,25 @@ def table_arrays(data: TableData) -> dict[str, np.ndarray]:
     }
 
 
+def _no_rows(C: int) -> dict[str, np.ndarray]:
+    """:func:`table_arrays` with zero rows (``encode(rows=False)``)."""
+    out = {name: np.zeros((0, C), dtype=np.float32) for name in ("num", "has_num", "order", "has_order", "nonempty")}
+    out["text_id"] = np.zeros((0, C), dtype=np.int64)
+    return out
+
+
 def encode(
-    linked: "LinkedQuestion", data: TableData, vocab: Vocab, language: Language
+    linked: "LinkedQuestion", data: TableData, vocab: Vocab, language: Language, *, rows: bool = True
 ) -> Encoded:
-    """The model inputs of one question on one table (no targets)."""
+    """The model inputs of one question on one table (no targets).
+
+    ``rows=False`` leaves out what only soft execution reads (the per-row arrays
+    and the filter conditions, given with zero rows): the controller's choices do
+    not depend on them, so inference on a big table never builds them.
+    """
     q = linked.question
-    Q, C, R, K = len(q.tokens), len(data.columns), data.n_rows, len(linked.constants)
+    Q, C, K = len(q.tokens), len(data.columns), len(linked.constants)
+    R = data.n_rows if rows else 0
     q_ids = np.array([vocab.id(t) for t in q.tokens], dtype=np.int64)
     in_kind = np.zeros((Q, 4), dtype=np.float32)
     for c in linked.constants:
@@ -176,7 +189,7 @@ def encode(
             linked.column_name_partial[:, None],
             linked.column_cell_match[:, None],
             kinds,
-            np.array([[c.nonempty.mean() if R else 0.0] for c in data.columns], dtype=np.float32),
+            np.array([[c.nonempty.mean() if data.n_rows else 0.0] for c in data.columns], dtype=np.float32),
             (linked.constant_context_column.max(0, initial=0) if K else np.zeros(C))[:, None],
         ],
         axis=1,
@@ -190,7 +203,7 @@ def encode(
         np.float32
     ).reshape(K, C, P_FEATS)
 
-    tt = table_arrays(data)
+    tt = table_arrays(data) if rows else _no_rows(C)
     values = [c.value for c in linked.constants]
     ops = list(language)
     fops = filter_ops(language)
@@ -217,7 +230,7 @@ def encode(
                     const_mask[o, k] = True
                     if j is not None:
                         pair_mask[o, j, k] = True
-                        if spec.condition:
+                        if spec.condition and rows:
                             # a filter's condition depends on the cell alone: compute it once per
                             # distinct text (ColumnData.distinct_view) and spread it back by row
                             col = data.columns[j]

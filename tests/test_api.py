@@ -184,3 +184,12 @@ def test_write_html_to_a_missing_folder_is_a_named_error(qa: TableQA, tmp_path: 
     table = load_table(TABLE)
     with pytest.raises(NpqaError):
         write_html(tmp_path / "no" / "e.html", [qa.ask(table, QUESTION)], table)
+
+
+def test_to_json_holds_every_public_field_of_the_result(qa: TableQA) -> None:
+    """to_json is built by hand (no deep copy); it must still be asdict minus the hidden fields."""
+    from dataclasses import asdict
+
+    result = qa.ask(str(TABLE), QUESTION, top=2)
+    expected = {k: v for k, v in asdict(result).items() if k not in ("column_probs", "all_op_probs", "question")}
+    assert result.to_json() == expected
