@@ -123,7 +123,41 @@ class TableData:
 
     @classmethod
     def from_table(cls, table: "Table") -> "TableData":
-        return cls([column_data(col) for col in table.columns], table.n_rows)
+        """Arrays of every column; a lazily read column (``Column.lazy``) gets them on first use."""
+        columns = [LazyColumnData(col) if getattr(col, "lazy", False) else column_data(col) for col in table.columns]
+        return cls(columns, table.n_rows)
+
+
+class LazyColumnData(ColumnData):
+    """:class:`ColumnData` of a lazily read column (:class:`npqa.arrowtable.ArrowColumn`).
+
+    ``name``, ``kind`` and ``nonempty`` (what the model's inputs read of every
+    column) are there at once; the other arrays are :func:`column_data`'s, built
+    when first read (the executor reads them for the columns a program uses).
+    """
+
+    def __init__(self, col: "Column") -> None:  # noqa: D107 - no dataclass __init__
+        self.name = col.name
+        self.kind = col.kind
+        self._col = col
+
+    @functools.cached_property
+    def _full(self) -> ColumnData:
+        return column_data(self._col)
+
+    @property
+    def nonempty(self) -> np.ndarray:  # type: ignore[override]
+        return self._col.nonempty  # type: ignore[attr-defined]
+
+    texts = property(lambda self: self._full.texts)  # type: ignore[assignment]
+    num = property(lambda self: self._full.num)  # type: ignore[assignment]
+    year = property(lambda self: self._full.year)  # type: ignore[assignment]
+    month = property(lambda self: self._full.month)  # type: ignore[assignment]
+    day = property(lambda self: self._full.day)  # type: ignore[assignment]
+    order = property(lambda self: self._full.order)  # type: ignore[assignment]
+    codes = property(lambda self: self._full.codes)  # type: ignore[assignment]
+    first = property(lambda self: self._full.first)  # type: ignore[assignment]
+    distinct = property(lambda self: self._full.distinct)  # type: ignore[assignment]
 
 
 def _date_parts(dates: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

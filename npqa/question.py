@@ -614,26 +614,55 @@ class ColumnWords:
 
     @property
     def all_stop(self) -> np.ndarray:
-        """bool (U,): the line has words, all of them stop words (numpy over every word)."""
+        """bool (U,): the line has words, all of them stop words (numpy over every word).
+
+        A line of more than :data:`STOP_LINE_MAX_BYTES` is never counted as stop
+        words alone (no WTQ cell is; long free text would otherwise cost a pass
+        over every word of a big column). Mostly-long columns are read only in
+        their short lines.
+        """
         if self._all_stop is None:
-            data = np.frombuffer(self.blob, dtype=np.uint8)  # (N,)
-            gap = (data == 32) | (data == 10)  # (N,)
-            starts = np.flatnonzero(gap[:-1] & ~gap[1:]) + 1  # (W,)
-            ends = np.flatnonzero(~gap[:-1] & gap[1:]) + 1  # (W,)
-            del gap
-            length = ends - starts  # (W,)
-            del ends
-            short = np.flatnonzero(length <= _MAX_STOP_LEN)  # (W',)
-            padded = np.frombuffer(self.blob + bytes(8), dtype=np.uint8)
-            windows = np.ndarray((len(data),), dtype="<u8", buffer=padded, strides=(1,))  # (N,) 8 bytes from each offset
-            keys = windows[starts[short]] & _LOW_BYTES[length[short]]  # (W',)
-            at = np.minimum(np.searchsorted(_STOP_KEYS, keys), len(_STOP_KEYS) - 1)  # (W',)
-            is_stop = np.zeros(len(starts), dtype=bool)  # (W,)
-            is_stop[short] = _STOP_KEYS[at] == keys
-            bounds = np.searchsorted(starts, self.newlines)  # (U+1,) first word at or after each newline
-            content = np.concatenate([[0], np.cumsum(~is_stop)])[bounds]  # (U+1,) content words before each newline
-            self._all_stop = (np.diff(bounds) > 0) & (np.diff(content) == 0)  # (U,)
+            length = np.diff(self.newlines) - 1  # (U,) bytes of each line's " w1 w2 "
+            short = length <= STOP_LINE_MAX_BYTES  # (U,)
+            if short.all():
+                self._all_stop = _all_stop_lines(self.blob, self.newlines)
+            elif short.sum() * 2 < len(short):
+                keep = np.flatnonzero(short)
+                starts, ends = self.newlines[keep] + 1, self.newlines[keep + 1]
+                blob = b"\n" + b"\n".join(self.blob[a:b] for a, b in zip(starts.tolist(), ends.tolist())) + b"\n"
+                out = np.zeros(len(short), dtype=bool)
+                if len(keep):
+                    newlines = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 10)
+                    out[keep] = _all_stop_lines(blob, newlines)
+                self._all_stop = out
+            else:
+                self._all_stop = _all_stop_lines(self.blob, self.newlines) & short
         return self._all_stop
+
+
+STOP_LINE_MAX_BYTES = 64
+"""Longest line (match words with their spaces) that can count as stop words alone."""
+
+
+def _all_stop_lines(blob: bytes, newlines: np.ndarray) -> np.ndarray:
+    """bool (U,): which lines of ``blob`` (:func:`match_lines`) have words, all of them stop words."""
+    data = np.frombuffer(blob, dtype=np.uint8)  # (N,)
+    gap = (data == 32) | (data == 10)  # (N,)
+    starts = np.flatnonzero(gap[:-1] & ~gap[1:]) + 1  # (W,)
+    ends = np.flatnonzero(~gap[:-1] & gap[1:]) + 1  # (W,)
+    del gap
+    length = ends - starts  # (W,)
+    del ends
+    short = np.flatnonzero(length <= _MAX_STOP_LEN)  # (W',)
+    padded = np.frombuffer(blob + bytes(8), dtype=np.uint8)
+    windows = np.ndarray((len(data),), dtype="<u8", buffer=padded, strides=(1,))  # (N,) 8 bytes from each offset
+    keys = windows[starts[short]] & _LOW_BYTES[length[short]]  # (W',)
+    at = np.minimum(np.searchsorted(_STOP_KEYS, keys), len(_STOP_KEYS) - 1)  # (W',)
+    is_stop = np.zeros(len(starts), dtype=bool)  # (W,)
+    is_stop[short] = _STOP_KEYS[at] == keys
+    bounds = np.searchsorted(starts, newlines)  # (U+1,) first word at or after each newline
+    content = np.concatenate([[0], np.cumsum(~is_stop)])[bounds]  # (U+1,) content words before each newline
+    return (np.diff(bounds) > 0) & (np.diff(content) == 0)  # (U,)
 
 
 class TableIndex:
@@ -653,13 +682,15 @@ class TableIndex:
         self.name_stems = [_name_stems(c.name) for c in table.columns]  # (C,)
         self._columns = list(table.columns)  # not the Table: the cache must not keep it alive
         self._words: list[ColumnWords | None] = [None] * self.n_cols
-        self._date_keys: list[set | None] = [None] * self.n_cols
+        self._dates: list[list[Date] | None] = [None] * self.n_cols
+        self._date_keys: list[dict] = [{} for _ in range(self.n_cols)]
         self._word_masks: dict[tuple[str, ...], int] = {}
 
     def words(self, j: int) -> ColumnWords:
         cw = self._words[j]
         if cw is None:
-            distinct, codes = column_codes(self._columns[j])
+            col = self._columns[j]
+            distinct, codes = col.lines() if hasattr(col, "lines") else column_codes(col)
             cw = self._words[j] = ColumnWords(distinct, codes)
         return cw
 
@@ -682,13 +713,20 @@ class TableIndex:
         """Some cell's words are exactly ``words``."""
         return any(self.words(j).has_exact(words) for j in range(self.n_cols))
 
-    def numbers(self, j: int) -> np.ndarray:
-        return np.asarray(self._columns[j].numbers, dtype=np.float64)  # (R,)
+    def has_number(self, j: int, value: float) -> bool:
+        """Some cell of column j holds ``value`` (within 1e-6) as its number."""
+        return self._columns[j].has_number(value)
 
-    def date_keys(self, j: int) -> set[tuple[tuple[bool, bool, bool], tuple[int, ...]]]:
-        keys = self._date_keys[j]
+    def date_keys(self, j: int, mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:
+        """The known parts (``mask``: year, month, day) of column j's dates that have them."""
+        keys = self._date_keys[j].get(mask)
         if keys is None:
-            keys = self._date_keys[j] = _date_keys(_distinct_dates(self._columns[j]))
+            dates = self._dates[j]
+            if dates is None:
+                col = self._columns[j]
+                values = col.date_values()
+                dates = self._dates[j] = list(values if values is not None else set(_distinct_dates(col)) - {None})
+            keys = self._date_keys[j][mask] = _date_keys(dates, mask)
         return keys
 
 
@@ -740,21 +778,14 @@ def _name_stems(name: str) -> frozenset[str]:
     return frozenset(stem(w) for w in (_content(words) or words))
 
 
-def _date_keys(dates: list[Date | None]) -> set[tuple[tuple[bool, bool, bool], tuple[int, ...]]]:
-    """Every (known-parts mask, parts) a date constant could match in this column."""
+def _date_keys(dates: list[Date], mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:
+    """The ``mask``-ed parts of every date that has all of them (what a date constant
+    with those known parts is compared with)."""
     keys = set()
-    for date in set(d for d in dates if d is not None):
-        y, m, d = date.year, date.month, date.day
-        projections = (
-            ((True, True, True), (y, m, d)),
-            ((True, True, False), (y, m)),
-            ((True, False, True), (y, d)),
-            ((True, False, False), (y,)),
-            ((False, True, True), (m, d)),
-            ((False, True, False), (m,)),
-            ((False, False, True), (d,)),
-        )
-        keys.update(p for p in projections if None not in p[1])
+    for date in dates:
+        parts = tuple(p for p, m in zip((date.year, date.month, date.day), mask) if m)
+        if None not in parts:
+            keys.add(parts)
     return keys  # type: ignore[return-value]
 
 
@@ -1083,7 +1114,7 @@ def _constant_column_match(constants: list[Constant], index: TableIndex, string_
 def _number_columns(index: TableIndex, value: float) -> np.ndarray:
     if not math.isfinite(value) or index.n_rows == 0:
         return np.zeros(index.n_cols, dtype=np.float32)
-    return np.array([np.any(np.abs(index.numbers(j) - value) < 1e-6) for j in range(index.n_cols)], dtype=np.float32)
+    return np.array([index.has_number(j, value) for j in range(index.n_cols)], dtype=np.float32)
 
 
 def _date_columns(index: TableIndex, date: Date) -> np.ndarray:
@@ -1091,8 +1122,10 @@ def _date_columns(index: TableIndex, date: Date) -> np.ndarray:
     alone also matches a cell number equal to the year."""
     parts = (date.year, date.month, date.day)
     mask = (date.year is not None, date.month is not None, date.day is not None)
-    key = (mask, tuple(p for p in parts if p is not None))
-    out = np.array([key in index.date_keys(j) for j in range(index.n_cols)], dtype=np.float32)  # (C,)
+    if not any(mask):
+        return np.zeros(index.n_cols, dtype=np.float32)
+    known = tuple(p for p in parts if p is not None)
+    out = np.array([known in index.date_keys(j, mask) for j in range(index.n_cols)], dtype=np.float32)  # (C,)
     if mask == (True, False, False):
         out = np.maximum(out, _number_columns(index, float(date.year)))  # type: ignore[arg-type]
     return out

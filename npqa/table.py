@@ -71,6 +71,14 @@ class Column:
     def n_rows(self) -> int:
         return len(self.texts)
 
+    def has_number(self, value: float) -> bool:
+        """Some cell's (first) number is within 1e-6 of ``value``."""
+        return bool(np.any(np.abs(np.asarray(self.numbers, dtype=np.float64) - value) < 1e-6))
+
+    def date_values(self) -> set[Date] | None:
+        """The distinct dates of the cells when the column can tell them cheaply, else ``None``."""
+        return None
+
 
 @dataclass
 class Table:
@@ -143,8 +151,36 @@ def load_table(
         what, data = str(source), _read_file(Path(source))
     text = _decode(data, encoding, what)
     dialect = _choose_dialect(text, _normalise_sep(sep, what))
+    if len(data) >= _arrow_min_bytes() and not dialect.backslash_escapes:
+        table = _arrow_table(text, dialect.sep, what, header)
+        if table is not None:
+            return table
     grid = _parse_grid(text, dialect, what)
     return table_from_grid(grid, what, header=header)
+
+
+def _arrow_min_bytes() -> int:
+    from npqa import arrowtable
+
+    return arrowtable.ARROW_MIN_BYTES
+
+
+def _arrow_table(text: str, sep: str, what: str, header: bool) -> Table | None:
+    """The table read by pyarrow with lazily computed columns (:mod:`npqa.arrowtable`),
+    or ``None`` when pyarrow is missing or refuses the text."""
+    from npqa import arrowtable
+
+    if not arrowtable.available():
+        return None
+    raw = arrowtable.read_columns(text.encode("utf-8"), sep, header)
+    if raw is None:
+        return None
+    raw_names = [name for name, _ in raw]
+    for i, name in enumerate(raw_names):
+        if "\x00" in name:
+            raise TableError(what, f"column {i + 1}'s name contains a NUL character")
+    names = unique_names(raw_names)
+    return Table([arrowtable.ArrowColumn(name, cells) for name, (_, cells) in zip(names, raw)], what)
 
 
 def table_from_dataframe(frame: pd.DataFrame, source: str = "<dataframe>") -> Table:

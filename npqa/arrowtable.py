@@ -1,0 +1,436 @@
+"""Big CSV files read by pyarrow into columns whose per-row Python values are built on first use.
+
+pyarrow reads a file with several threads and keeps each column as one UTF-8
+buffer, so a million-row table costs a fraction of a second to read and
+nothing more until a value is asked for. :class:`ArrowColumn` gives exactly
+what :func:`npqa.table.make_column` gives for the same cells (the tests
+compare every field on generated files), but
+
+* ``kind`` is decided at once from vectorised tests over all rows (plain
+  decimals, rows with no digit, short rows with a month word) and parses only
+  the rows those tests leave open, and only when the bounds they give cannot
+  decide the kind;
+* ``texts``, ``numbers``, ``numbers2``, ``dates``, ``distinct`` and ``codes``
+  are computed when first read (the executor reads them for the columns a
+  program uses);
+* :meth:`ArrowColumn.has_number` and :meth:`ArrowColumn.date_values` answer
+  what question linking asks of every column without parsing every row.
+
+Used by :func:`npqa.table.load_table` for files of at least
+:data:`ARROW_MIN_BYTES` in the RFC 4180 dialect with two or more columns;
+whatever pyarrow refuses (ragged rows, an open quote) is read by the pandas
+path as before. pyarrow was added for this: a multi-threaded C++ CSV reader
+plus vectorised string kernels (RE2 regexes, dictionary encoding), which no
+hand-written Python comes near on a 160 MB file.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from npqa.table import KIND_THRESHOLD, Column, collapse_whitespace
+from npqa.values import (
+    DATE_FULL,
+    DATE_NONE,
+    DATE_YEAR,
+    MAX_DATE_CHARS,
+    YEAR_MAX,
+    YEAR_MIN,
+    Date,
+    ParsedCells,
+    parse_cells,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+ARROW_MIN_BYTES = 8 << 20
+"""Files at least this big are read with pyarrow (below it pandas is as quick)."""
+
+_PLAIN = r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$"  # values._PLAIN_NUMBER, as RE2
+_UNCLEAN = (
+    r"[\x00-\x1f\x7f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]|  |^ | $"
+)
+"""Cells :func:`npqa.table.collapse_whitespace` may change: every character ``str.split``
+splits on but the space (tests check the list against ``str.isspace``), two spaces, a
+space at either end. Only these cells are collapsed in Python."""
+_MONTH_START = r"(?i)(?:^| )(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"  # values._MONTH_WORD on collapsed text
+_SCALE_WORD = r"(?i)thousand|million|billion|trillion"
+_GROUP_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+
+
+def available() -> bool:
+    """pyarrow can be imported here."""
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.compute  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return False
+    return True
+
+
+def read_columns(data: bytes, sep: str, header: bool) -> list[tuple[str, "pa.StringArray"]] | None:
+    """The raw columns of RFC 4180 CSV bytes: (raw header text, cells below it).
+
+    ``None`` when pyarrow refuses the text (ragged rows, an open quote, fewer
+    than two columns): the caller reads it the usual way. Empty lines are
+    skipped, as pandas skips them.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        tbl = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=_newline_in_quotes(data)),
+            convert_options=pcsv.ConvertOptions(
+                check_utf8=True, strings_can_be_null=False, quoted_strings_can_be_null=False, auto_dict_encode=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return None
+    if tbl.num_columns < 2 or tbl.num_rows < 2:
+        return None
+    tbl = tbl.cast(pa.schema([(name, pa.string()) for name in tbl.column_names]))
+    out = []
+    for j in range(tbl.num_columns):
+        col = tbl.column(j).combine_chunks()
+        if col.null_count:  # never with strings_can_be_null=False; a guard
+            return None
+        name = col[0].as_py() if header else ""
+        out.append((name, col.slice(1) if header else col))
+    return out
+
+
+def _newline_in_quotes(data: bytes) -> bool:
+    """Whether some line break may lie inside a quoted field: some line holds an odd
+    number of quotes (stray quotes make this True too, the slow but safe reading).
+    Reading is several times faster when no line break does."""
+    if b'"' not in data:
+        return False
+    buf = np.frombuffer(data, dtype=np.uint8)  # (N,)
+    is_break = buf == 10
+    if b"\r" in data:
+        is_break |= buf == 13
+    starts = np.concatenate(([0], np.flatnonzero(is_break) + 1))  # (L+1,) first byte of each line
+    starts = starts[starts < len(buf)]
+    parity = np.bitwise_xor.reduceat((buf == 34).view(np.uint8), starts)  # (L,) quotes per line, mod 2
+    return bool(parity.any())
+
+
+class ArrowColumn(Column):
+    """A :class:`npqa.table.Column` over a pyarrow string array, computed lazily.
+
+    Every field reads as :func:`npqa.table.make_column` would give it; only
+    ``kind`` is computed up front.
+    """
+
+    lazy = True  # TableData builds its arrays on first use
+
+    def __init__(self, name: str, raw: "pa.StringArray") -> None:  # noqa: D107 - no dataclass __init__
+        import pyarrow.compute as pc
+
+        self.name = name
+        self._n = len(raw)
+        self.arr = _collapsed(raw)  # pa.StringArray (R,): display texts
+        arr = self.arr
+        self._empty = np.asarray(pc.equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)  # (R,)
+        self._plain = np.asarray(pc.match_substring_regex(arr, _PLAIN).to_numpy(zero_copy_only=False), dtype=bool)
+        maybe_digit = pc.or_(pc.match_substring_regex(arr, "[0-9]"), pc.invert(pc.string_is_ascii(arr)))
+        short_month = pc.and_(
+            pc.less_equal(pc.utf8_length(arr), MAX_DATE_CHARS), pc.match_substring_regex(arr, _MONTH_START)
+        )
+        complex_ = pc.and_(pc.invert(pc.match_substring_regex(arr, _PLAIN)), pc.or_(maybe_digit, short_month))
+        self._complex = np.asarray(complex_.to_numpy(zero_copy_only=False), dtype=bool)  # (R,) need read_cell
+        self._parsed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._seen_dates: set[Date] = set()  # dates of every text read so far
+        self.kind = self._decide_kind()
+
+    # -- what make_column gives --------------------------------------------------------
+    @property
+    def n_rows(self) -> int:
+        return self._n
+
+    @functools.cached_property
+    def texts(self) -> list[str]:  # type: ignore[override]
+        return self.arr.to_pylist()
+
+    @property
+    def numbers(self) -> np.ndarray:  # type: ignore[override]
+        return self._values()[0]
+
+    @property
+    def numbers2(self) -> np.ndarray:  # type: ignore[override]
+        return self._values()[1]
+
+    @functools.cached_property
+    def dates(self) -> list[Date | None]:  # type: ignore[override]
+        return self._values()[2].tolist()
+
+    @property
+    def distinct(self) -> np.ndarray:  # type: ignore[override]
+        return self._factorized[0]
+
+    @property
+    def codes(self) -> np.ndarray:  # type: ignore[override]
+        return self._factorized[1]
+
+    @functools.cached_property
+    def _factorized(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct (U,) object, codes (R,) intp), numbered by first appearance."""
+        encoded = self.arr.dictionary_encode()
+        distinct = np.empty(len(encoded.dictionary), dtype=object)
+        distinct[:] = encoded.dictionary.to_pylist()
+        return distinct, encoded.indices.to_numpy().astype(np.intp)
+
+    # -- cheap answers for linking --------------------------------------------------------
+    def lines(self) -> tuple[list[str], np.ndarray]:
+        """(texts (U,), codes (R,)) for question linking, ``texts[codes[r]]`` being row r's text.
+
+        Mostly-distinct columns give one line per row (hashing a million long
+        texts costs more than it saves); others their distinct texts."""
+        head = self.arr.slice(0, 10_000)
+        if len(head) and len(head.unique()) > 0.5 * len(head):
+            return self.texts, np.arange(self._n)
+        return self.distinct.tolist(), self.codes
+
+
+    @functools.cached_property
+    def nonempty(self) -> np.ndarray:
+        """bool (R,): the cell has some text."""
+        return ~self._empty
+
+    @functools.cached_property
+    def _plain_numbers(self) -> np.ndarray:
+        """float64 (P,): the numbers of the plain-decimal rows, in row order."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        rows = self.arr.filter(pa.array(self._plain))
+        return pc.cast(pc.replace_substring(rows, ",", ""), pa.float64()).to_numpy(zero_copy_only=False)
+
+    def has_number(self, value: float) -> bool:
+        """Some cell's (first) number is within 1e-6 of ``value`` (what linking asks of a column).
+
+        Plain decimals are compared at once; of the other rows only those that
+        could hold that number are read: rows with a digit run of its integer
+        part (plain or grouped by commas or spaces), a scale word, or
+        non-ASCII text (Unicode digits).
+        """
+        if np.any(np.abs(self._plain_numbers - value) < 1e-6):
+            return True
+        if not self._complex.any():
+            return False
+        if self._parsed is not None or abs(value) < 2:
+            numbers = self._values()[0]
+            return bool(np.any(np.abs(numbers[self._complex] - value) < 1e-6))
+        rows = np.flatnonzero(self._complex)
+        rows = rows[self._may_hold(rows, value)]
+        if not len(rows):
+            return False
+        numbers = self._read_rows(rows)[0]
+        return bool(np.any(np.abs(numbers - value) < 1e-6))
+
+    def _may_hold(self, rows: np.ndarray, value: float) -> np.ndarray:
+        """bool (len(rows),): which ``rows`` could read as a number within 1e-6 of
+        ``value`` (|value| >= 2): a digit run of its integer part, plain or grouped by
+        commas or spaces, a scale word, or non-ASCII text (Unicode digits)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        sub = self.arr.take(pa.array(rows))
+        hit = pc.or_(pc.match_substring_regex(sub, _SCALE_WORD), pc.invert(pc.string_is_ascii(sub)))
+        for whole in {math.floor(abs(value) - 1e-6), math.floor(abs(value) + 1e-6)}:
+            forms = {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", s) for s in _GROUP_SPACES}
+            for form in forms:
+                hit = pc.or_(hit, pc.match_substring(sub, form))
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+    def date_values(self) -> set[Date]:
+        """The distinct dates the column's cells hold (what date linking asks).
+
+        Only plain four-digit years and short rows can be dates, so long free
+        text is never read."""
+        out = {Date(int(y), None, None) for y in np.unique(self._plain_numbers[self._plain_is_year])}
+        if self._parsed is None:
+            rows = np.flatnonzero(self._complex & self._short)
+            if len(rows):
+                self._read_rows(rows)
+        return out | self._seen_dates
+
+    @functools.cached_property
+    def _short(self) -> np.ndarray:
+        import pyarrow.compute as pc
+
+        return np.asarray(pc.less_equal(pc.utf8_length(self.arr), MAX_DATE_CHARS).to_numpy(zero_copy_only=False))
+
+    # -- parsing ---------------------------------------------------------------------------
+    def _read_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(numbers, numbers2, dates, date_kinds) of ``rows``, each distinct text read once."""
+        import pyarrow as pa
+
+        encoded = self.arr.take(pa.array(rows)).dictionary_encode()
+        parsed = parse_distinct(encoded.dictionary)
+        self._seen_dates.update(d for d in parsed.dates.tolist() if d is not None)
+        idx = encoded.indices.to_numpy()
+        return parsed.numbers[idx], parsed.numbers2[idx], parsed.dates[idx], parsed.date_kinds[idx]
+
+    def _values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(numbers, numbers2, dates (object), date_kinds) of every row, read on first use."""
+        if self._parsed is None:
+            n = self._n
+            numbers, numbers2 = np.full(n, np.nan), np.full(n, np.nan)  # (R,), (R,)
+            dates = np.empty(n, dtype=object)  # (R,)
+            kinds = np.zeros(n, dtype=np.int8)  # (R,)
+            plain = np.flatnonzero(self._plain)
+            if len(plain):
+                values = self._plain_numbers
+                numbers[plain] = values
+                is_year = self._plain_is_year
+                year_rows = plain[is_year]
+                if len(year_rows):
+                    years, inverse = np.unique(values[is_year], return_inverse=True)
+                    shared = np.empty(len(years), dtype=object)
+                    shared[:] = [Date(int(y), None, None) for y in years]
+                    dates[year_rows] = shared[inverse]
+                    kinds[year_rows] = DATE_YEAR
+            rows = np.flatnonzero(self._complex)
+            if len(rows):
+                numbers[rows], numbers2[rows], dates[rows], kinds[rows] = self._read_rows(rows)
+            self._parsed = (numbers, numbers2, dates, kinds)
+        return self._parsed  # type: ignore[return-value]
+
+    def _decide_kind(self) -> str:
+        """:func:`npqa.table._column_kind` of the column, reading rows only when
+        the vectorised bounds leave the answer open."""
+        nonempty = ~self._empty
+        total = int(nonempty.sum())
+        if total == 0:
+            return "text"
+        plain = self._plain
+        n_plain = int(plain.sum())
+        n_complex = int(self._complex.sum())
+        n_year = int(self._plain_is_year.sum())
+
+        def reaches(count: int) -> bool:  # the same float test as _column_kind
+            return count / total >= KIND_THRESHOLD
+
+        # only "complex" rows can be full dates; plain rows are numbers (some years), the rest neither
+        if reaches(n_complex):
+            return self._kind_from_values(total)
+        if reaches(n_plain):
+            return "number"
+        if reaches(n_plain + n_complex):
+            return self._kind_from_values(total)
+        if reaches(n_year):
+            return "date"
+        if reaches(n_year + n_complex):
+            return self._kind_from_values(total)
+        return "text"
+
+    @functools.cached_property
+    def _plain_is_year(self) -> np.ndarray:
+        """bool (P,): the plain-decimal row is a four-digit year (a date as well as a number)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = self._plain_numbers
+        if not len(values):
+            return np.zeros(0, dtype=bool)
+        lengths = pc.utf8_length(self.arr.filter(pa.array(self._plain))).to_numpy(zero_copy_only=False)
+        return (lengths == 4) & (values >= YEAR_MIN) & (values <= YEAR_MAX) & (values == np.floor(values))
+
+    def _kind_from_values(self, total: int) -> str:
+        numbers, _, _, kinds = self._values()
+        nonempty = ~self._empty
+
+        def share(mask: np.ndarray) -> float:
+            return int((mask & nonempty).sum()) / total
+
+        if share(kinds == DATE_FULL) >= KIND_THRESHOLD:
+            return "date"
+        if share(~np.isnan(numbers)) >= KIND_THRESHOLD:
+            return "number"
+        if share(kinds != DATE_NONE) >= KIND_THRESHOLD:
+            return "date"
+        return "text"
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")  # fmt: skip
+_ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_MONTH_DAY_YEAR = r"^(?P<month>" + "|".join(_MONTH_NAMES) + r") (?P<day>[0-9]{1,2}), (?P<year>[0-9]{4})$"
+_DAYS_IN_MONTH = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def parse_distinct(texts: "pa.StringArray") -> ParsedCells:
+    """:func:`npqa.values.parse_cells` of distinct collapsed texts, with the two commonest
+    date shapes read by vectorised kernels: ``2004-05-03`` (number 2004, number2 5)
+    and ``May 3, 2004`` (number 3, number2 2004); the rest go to ``parse_cells``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    iso = np.asarray(pc.match_substring_regex(texts, _ISO_DAY).to_numpy(zero_copy_only=False), dtype=bool)
+    mdy = np.asarray(pc.match_substring_regex(texts, _MONTH_DAY_YEAR).to_numpy(zero_copy_only=False), dtype=bool)
+    rest = np.flatnonzero(~(iso | mdy))
+    if len(rest) == len(texts):
+        return parse_cells(texts.to_pylist())
+    n = len(texts)
+    out = ParsedCells(np.full(n, np.nan), np.full(n, np.nan), np.empty(n, dtype=object), np.zeros(n, dtype=np.int8))
+    if len(rest):
+        part = parse_cells(texts.take(pa.array(rest)).to_pylist())
+        out.numbers[rest], out.numbers2[rest], out.dates[rest], out.date_kinds[rest] = (
+            part.numbers, part.numbers2, part.dates, part.date_kinds
+        )
+
+    def ints(arr: "pa.Array") -> np.ndarray:
+        return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
+
+    def put(rows: np.ndarray, year: np.ndarray, month: np.ndarray, day: np.ndarray) -> None:
+        ok = (month >= 1) & (month <= 12)
+        ok &= (day >= 1) & (day <= _DAYS_IN_MONTH[np.clip(month, 1, 12) - 1])
+        out.dates[rows[ok]] = [Date(int(y), int(m), int(d)) for y, m, d in zip(year[ok], month[ok], day[ok])]
+        out.date_kinds[rows[ok]] = DATE_FULL
+
+    rows = np.flatnonzero(iso)
+    if len(rows):
+        sub = texts.take(pa.array(rows))
+        year = ints(pc.utf8_slice_codeunits(sub, 0, 4))
+        month = ints(pc.utf8_slice_codeunits(sub, 5, 7))
+        day = ints(pc.utf8_slice_codeunits(sub, 8, 10))
+        out.numbers[rows], out.numbers2[rows] = year, month
+        put(rows, year, month, day)
+    rows = np.flatnonzero(mdy)
+    if len(rows):
+        parts = pc.extract_regex(texts.take(pa.array(rows)), _MONTH_DAY_YEAR)
+        names = parts.field("month").to_numpy(zero_copy_only=False)
+        month = np.array([_MONTH_NAMES.index(m) + 1 for m in names], dtype=np.int64)
+        year, day = ints(parts.field("year")), ints(parts.field("day"))
+        out.numbers[rows], out.numbers2[rows] = day, year
+        put(rows, year, month, day)
+    return out
+
+
+def _collapsed(raw: "pa.StringArray") -> "pa.StringArray":
+    """:func:`npqa.table.collapse_whitespace` of every cell; only cells it would
+    change (found by one regex over the ASCII ones) go through Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    suspect = pc.match_substring_regex(raw, _UNCLEAN)
+    rows = np.flatnonzero(np.asarray(suspect.to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(rows):
+        return raw
+    before = raw.take(pa.array(rows)).to_pylist()
+    after = [collapse_whitespace(t) for t in before]
+    changed = [i for i, (b, a) in enumerate(zip(before, after)) if a != b]
+    if not changed:
+        return raw
+    mask = np.zeros(len(raw), dtype=bool)
+    mask[rows[changed]] = True
+    return pc.replace_with_mask(raw, pa.array(mask), pa.array([after[i] for i in changed], type=pa.string()))

@@ -1,0 +1,182 @@
+"""The pyarrow reader of big files (``npqa.arrowtable``) gives what the pandas path gives.
+
+Every test lowers ``ARROW_MIN_BYTES`` to 0 so that small files drawn here take
+the big-file path, and compares field by field with the same file read with the
+threshold out of reach.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from npqa import arrowtable
+from npqa.arrowtable import ArrowColumn, parse_distinct
+from npqa.execdata import LazyColumnData, TableData
+from npqa.question import clear_caches, link_question, parse_question
+from npqa.table import Table, load_table
+from npqa.values import parse_cells
+
+CELL = st.one_of(
+    st.sampled_from(
+        ["", "1", "-12", "3.5", "1,234", "2004", "0999", "2004-05-03", "2004-13-01", "May 3, 2004", "June 31, 1999",
+         "3–1", "L 65–83", "$4.5 million", "1 000", "Oslo", "Los Angeles", "the", "a b", "  padded  ", "tab\there",
+         "nbsp\u00a0here", "٣", "café", "January", "Sept. 9", "12 km", "n/a", "—", "1000", "1,000", "1000.0"]
+    ),
+    st.text(alphabet="0123456789,.- abcMayJun–", max_size=12),
+)  # fmt: skip
+
+
+def both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Table, Table]:
+    """(pandas-path table, arrow-path table) of one file."""
+    monkeypatch.setattr(arrowtable, "ARROW_MIN_BYTES", 1 << 60)
+    eager = load_table(path)
+    monkeypatch.setattr(arrowtable, "ARROW_MIN_BYTES", 0)
+    lazy = load_table(path)
+    return eager, lazy
+
+
+def same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True))
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    def quote(cell: str) -> str:
+        return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"\n\r') or cell != cell.strip() else cell
+
+    path.write_text("\n".join(",".join(quote(c) for c in row) for row in [header, *rows]) + "\n", encoding="utf-8")
+
+
+def test_a_big_file_path_table_has_arrow_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.csv"
+    write_csv(path, ["City", "Population"], [["Oslo", "700,000"], ["Lima", "9,700,000"]])
+    eager, lazy = both(path, monkeypatch)
+    assert all(isinstance(c, ArrowColumn) for c in lazy.columns)
+    assert not any(isinstance(c, ArrowColumn) for c in eager.columns)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=25))
+def test_every_column_field_agrees_with_the_pandas_path(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]) -> None:
+    path = tmp_path_factory.mktemp("arrow") / "t.csv"
+    write_csv(path, ["A", "B", "A"], rows)
+    with pytest.MonkeyPatch.context() as mp:
+        eager, lazy = both(path, mp)
+    assert lazy.names == eager.names
+    for e, z in zip(eager.columns, lazy.columns):
+        assert z.texts == e.texts
+        assert z.kind == e.kind
+        assert same_values(z.numbers, e.numbers)
+        assert same_values(z.numbers2, e.numbers2)
+        assert z.dates == e.dates
+        assert [z.distinct[k] for k in z.codes] == e.texts
+        assert z.n_rows == e.n_rows
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(CELL, min_size=2, max_size=30), st.floats(min_value=-3000, max_value=3000, allow_nan=False))
+def test_has_number_and_date_values_agree_with_a_full_reading(
+    tmp_path_factory: pytest.TempPathFactory, cells: list[str], value: float
+) -> None:
+    path = tmp_path_factory.mktemp("arrow") / "t.csv"
+    write_csv(path, ["X", "Y"], [[c, "1"] for c in cells])
+    with pytest.MonkeyPatch.context() as mp:
+        eager, lazy = both(path, mp)
+    e, z = eager.columns[0], lazy.columns[0]
+    for v in (value, 1000.0, 2004.0, 12.0, 3.0):
+        assert z.has_number(v) == e.has_number(v)
+    assert z.date_values() == {d for d in e.dates if d is not None}
+
+
+def test_has_number_reads_only_rows_that_could_hold_the_number() -> None:
+    col = ArrowColumn("D", pa.array(["won 1,000 games", "lost 12 of 30", "about 1000 fans"] + ["no digits here"] * 9))
+    assert col.kind == "text" and col._parsed is None  # the kind needed no reading
+    assert col.has_number(1000.0) and col.has_number(12.0)
+    assert not col.has_number(30.0)  # 30 is never a cell's first number
+    assert col._parsed is None  # nothing was read in full
+
+
+def test_free_text_column_is_text_without_reading_its_rows() -> None:
+    col = ArrowColumn("D", pa.array(["a long text about 3 things"] + ["no number at all"] * 9))
+    assert col.kind == "text"
+    assert col._parsed is None
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(
+            st.builds("{:04d}-{:02d}-{:02d}".format, st.integers(0, 2999), st.integers(0, 13), st.integers(0, 32)),
+            st.builds(
+                "{} {}, {:04d}".format,
+                st.sampled_from(["January", "February", "April", "May", "September", "may", "Sept."]),
+                st.integers(0, 40),
+                st.integers(0, 2999),
+            ),
+            CELL,
+        ),
+        min_size=1,
+        max_size=20,
+        unique=True,
+    )
+)
+def test_vectorised_date_shapes_read_as_parse_cells_reads_them(texts: list[str]) -> None:
+    fast, slow = parse_distinct(pa.array(texts, type=pa.string())), parse_cells(texts)
+    assert same_values(fast.numbers, slow.numbers)
+    assert same_values(fast.numbers2, slow.numbers2)
+    assert fast.dates.tolist() == slow.dates.tolist()
+    assert fast.date_kinds.tolist() == slow.date_kinds.tolist()
+
+
+def test_collapse_pattern_covers_every_character_str_split_splits_on() -> None:
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace() and c != 0x20]
+    hit = pa.compute.match_substring_regex(pa.array([f"a{s}b" for s in spaces]), arrowtable._UNCLEAN)
+    assert all(hit.to_pylist())
+
+
+def test_linking_and_table_data_agree_with_the_pandas_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [[f"Team {i % 7}", str(1990 + i % 30), f"{i * 1000:,}", "May 3, 2004" if i % 5 else "2004-05-03", f"won {i} of {i + 3}"]
+            for i in range(60)]  # fmt: skip
+    path = tmp_path / "t.csv"
+    write_csv(path, ["Team", "Year", "Attendance", "Date", "Notes"], rows)
+    eager, lazy = both(path, monkeypatch)
+    for question in ("how many teams had attendance over 5,000 in 2004?", "which team won 12 of 15 in 1995?",
+                     "what was the attendance of team 3 on may 3, 2004?"):  # fmt: skip
+        clear_caches()
+        a = link_question(parse_question(question), eager)
+        clear_caches()
+        b = link_question(parse_question(question), lazy)
+        assert [(c.kind, c.value, c.start, c.end) for c in a.constants] == [(c.kind, c.value, c.start, c.end) for c in b.constants]
+        for field in ("column_name_match", "column_cell_match", "token_cell_match", "constant_column_match",
+                      "cell_match", "constant_context_column"):  # fmt: skip
+            assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    de, dz = TableData.from_table(eager), TableData.from_table(lazy)
+    assert all(isinstance(c, LazyColumnData) for c in dz.columns)
+    for ce, cz in zip(de.columns, dz.columns):
+        assert (cz.name, cz.kind, cz.texts) == (ce.name, ce.kind, ce.texts)
+        for f in ("nonempty", "num", "year", "month", "day", "order"):
+            assert same_values(getattr(cz, f), getattr(ce, f)), f
+        assert np.array_equal(cz.text_codes, ce.text_codes)
+        assert cz.norm == ce.norm
+
+
+def test_ragged_file_falls_back_to_the_pandas_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n", encoding="utf-8")
+    eager, lazy = both(path, monkeypatch)
+    assert [c.texts for c in lazy.columns] == [c.texts for c in eager.columns]
+    assert not any(isinstance(c, ArrowColumn) for c in lazy.columns)
+
+
+def test_quoted_line_breaks_are_read_inside_the_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n"two\nlines",2\nx,3\n', encoding="utf-8")
+    eager, lazy = both(path, monkeypatch)
+    assert lazy.columns[0].texts == eager.columns[0].texts == ["two lines", "x"]
+    assert math.isnan(lazy.columns[0].numbers[0])
