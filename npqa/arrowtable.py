@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +50,10 @@ if TYPE_CHECKING:
 
 ARROW_MIN_BYTES = 8 << 20
 """Files at least this big are read with pyarrow (below it pandas is as quick)."""
+
+LONG_TEXT_BYTES = 24
+"""Columns of nearly all distinct texts averaging more bytes than this are linked
+one line per row (see :meth:`ArrowColumn.lines`)."""
 
 _PLAIN = r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$"  # values._PLAIN_NUMBER, as RE2
 _UNCLEAN = (
@@ -189,15 +194,18 @@ class ArrowColumn(Column):
         return distinct, encoded.indices.to_numpy().astype(np.intp)
 
     # -- cheap answers for linking --------------------------------------------------------
-    def lines(self) -> tuple[list[str], np.ndarray]:
-        """(texts (U,), codes (R,)) for question linking, ``texts[codes[r]]`` being row r's text.
+    def lines(self) -> tuple["Sequence[str]", np.ndarray, bytes | None]:
+        """(texts (U,), codes (R,), their :func:`npqa.question.match_lines` or None) for
+        question linking, ``texts[codes[r]]`` being row r's text.
 
-        Mostly-distinct columns give one line per row (hashing a million long
-        texts costs more than it saves); others their distinct texts."""
+        Mostly-distinct columns give one line per row, their match lines built by
+        vectorised kernels (hashing a million long texts costs more than it
+        saves); others their distinct texts."""
         head = self.arr.slice(0, 10_000)
-        if len(head) and len(head.unique()) > 0.5 * len(head):
-            return self.texts, np.arange(self._n)
-        return self.distinct.tolist(), self.codes
+        long_text = len(head) and len(head.buffers()[2] or b"") > LONG_TEXT_BYTES * len(head)
+        if long_text and len(head.unique()) > 0.9 * len(head):
+            return _Cells(self.arr), np.arange(self._n), match_blob(self.arr)
+        return self.distinct.tolist(), self.codes, None
 
 
     @functools.cached_property
@@ -414,6 +422,42 @@ def parse_distinct(texts: "pa.StringArray") -> ParsedCells:
         out.numbers[rows], out.numbers2[rows] = day, year
         put(rows, year, month, day)
     return out
+
+
+class _Cells:
+    """Read-only sequence view of a string array (each item made when read)."""
+
+    def __init__(self, arr: "pa.StringArray") -> None:
+        self.arr = arr
+
+    def __len__(self) -> int:
+        return len(self.arr)
+
+    def __getitem__(self, i: int) -> str:
+        return self.arr[int(i)].as_py()
+
+
+def match_blob(arr: "pa.StringArray") -> bytes:
+    """:func:`npqa.question.match_lines` of the array's texts, built by vectorised
+    kernels (only non-ASCII texts go through :func:`npqa.text.match_text`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from npqa.text import match_text
+
+    non_ascii = np.asarray(pc.invert(pc.string_is_ascii(arr)).to_numpy(zero_copy_only=False), dtype=bool)
+    if non_ascii.any():
+        rows = np.flatnonzero(non_ascii)
+        fixed = [match_text(t) for t in arr.take(pa.array(rows)).to_pylist()]
+        arr = pc.replace_with_mask(arr, pa.array(non_ascii), pa.array(fixed, type=pa.string()))
+    words = pc.utf8_trim(pc.replace_substring_regex(pc.ascii_lower(arr), "[^a-z0-9]+", " "), " ")
+    lines = pc.if_else(pc.equal(words, ""), " ", pc.binary_join_element_wise(" ", words, " ", ""))
+    lines = pa.concat_arrays([lines]) if lines.offset else lines
+    n = len(lines)
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[: n + 1]  # (n+1,)
+    data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]  # (B,)
+    out = np.insert(data, offsets[:-1] - offsets[0], 10)  # a newline before every line
+    return out.tobytes() + b"\n"
 
 
 def _collapsed(raw: "pa.StringArray") -> "pa.StringArray":

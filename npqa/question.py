@@ -22,7 +22,7 @@ import math
 import operator
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -555,10 +555,10 @@ class ColumnWords:
     only the lines they hit are split in Python.
     """
 
-    def __init__(self, distinct: list[str], codes: np.ndarray) -> None:
+    def __init__(self, distinct: Sequence[str], codes: np.ndarray, blob: bytes | None = None) -> None:
         self.distinct = distinct  # (U,) display text of each line (repeats possible)
         self.codes = codes  # (R,) int line of each row
-        self.blob = match_lines(distinct)
+        self.blob = match_lines(list(distinct)) if blob is None else blob  # given: match_lines(distinct)
         self.newlines = np.flatnonzero(np.frombuffer(self.blob, dtype=np.uint8) == 10)  # (U+1,)
         self._lines_of: dict[bytes, np.ndarray] = {}
         self._all_stop: np.ndarray | None = None
@@ -690,8 +690,8 @@ class TableIndex:
         cw = self._words[j]
         if cw is None:
             col = self._columns[j]
-            distinct, codes = col.lines() if hasattr(col, "lines") else column_codes(col)
-            cw = self._words[j] = ColumnWords(distinct, codes)
+            distinct, codes, blob = col.lines() if hasattr(col, "lines") else (*column_codes(col), None)
+            cw = self._words[j] = ColumnWords(distinct, codes, blob)
         return cw
 
     def run_columns(self, words: tuple[str, ...]) -> int:

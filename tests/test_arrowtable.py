@@ -180,3 +180,14 @@ def test_quoted_line_breaks_are_read_inside_the_cell(tmp_path: Path, monkeypatch
     eager, lazy = both(path, monkeypatch)
     assert lazy.columns[0].texts == eager.columns[0].texts == ["two lines", "x"]
     assert math.isnan(lazy.columns[0].numbers[0])
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(CELL, st.text(max_size=15)), min_size=1, max_size=30), st.integers(0, 3))
+def test_vectorised_match_lines_equal_match_lines(texts: list[str], start: int) -> None:
+    from npqa.question import match_lines
+    from npqa.table import collapse_whitespace
+
+    texts = [collapse_whitespace(t) for t in texts]
+    arr = pa.array(texts, type=pa.string()).slice(min(start, len(texts) - 1))  # also a sliced array
+    assert arrowtable.match_blob(arr) == match_lines(arr.to_pylist())
