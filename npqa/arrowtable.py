@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 ARROW_MIN_BYTES = 8 << 20
 """Files at least this big are read with pyarrow (below it pandas is as quick)."""
 
+DISTINCT_SHARE = 0.5
+"""A column whose first 10,000 cells are at most this share distinct is classified
+per distinct text (dictionary encoding first), others row by row."""
+
 LONG_TEXT_BYTES = 24
 """Columns of nearly all distinct texts averaging more bytes than this are linked
 one line per row (see :meth:`ArrowColumn.lines`)."""
@@ -63,7 +67,6 @@ _UNCLEAN = (
 splits on but the space (tests check the list against ``str.isspace``), two spaces, a
 space at either end. Only these cells are collapsed in Python."""
 _MONTH_START = r"(?i)(?:^| )(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"  # values._MONTH_WORD on collapsed text
-_SCALE_WORD = r"(?i)thousand|million|billion|trillion"
 _GROUP_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
 
 
@@ -94,14 +97,18 @@ def read_columns(data: bytes, sep: str, header: bool) -> list[tuple[str, "pa.Str
             read_options=pcsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
             parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=_newline_in_quotes(data)),
             convert_options=pcsv.ConvertOptions(
-                check_utf8=True, strings_can_be_null=False, quoted_strings_can_be_null=False, auto_dict_encode=False
+                column_types={f"f{i}": pa.string() for i in range(data[: 1 << 20].count(sep.encode()) + 1)},
+                check_utf8=True,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         return None
     if tbl.num_columns < 2 or tbl.num_rows < 2:
         return None
-    tbl = tbl.cast(pa.schema([(name, pa.string()) for name in tbl.column_names]))
+    if any(not pa.types.is_string(t) for t in tbl.schema.types):  # a column typed by inference: cells rewritten
+        return None
     out = []
     for j in range(tbl.num_columns):
         col = tbl.column(j).combine_chunks()
@@ -138,22 +145,32 @@ class ArrowColumn(Column):
     lazy = True  # TableData builds its arrays on first use
 
     def __init__(self, name: str, raw: "pa.StringArray") -> None:  # noqa: D107 - no dataclass __init__
-        import pyarrow.compute as pc
-
         self.name = name
         self._n = len(raw)
-        self.arr = _collapsed(raw)  # pa.StringArray (R,): display texts
-        arr = self.arr
-        self._empty = np.asarray(pc.equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)  # (R,)
-        self._plain = np.asarray(pc.match_substring_regex(arr, _PLAIN).to_numpy(zero_copy_only=False), dtype=bool)
-        maybe_digit = pc.or_(pc.match_substring_regex(arr, "[0-9]"), pc.invert(pc.string_is_ascii(arr)))
-        short_month = pc.and_(
-            pc.less_equal(pc.utf8_length(arr), MAX_DATE_CHARS), pc.match_substring_regex(arr, _MONTH_START)
-        )
-        complex_ = pc.and_(pc.invert(pc.match_substring_regex(arr, _PLAIN)), pc.or_(maybe_digit, short_month))
-        self._complex = np.asarray(complex_.to_numpy(zero_copy_only=False), dtype=bool)  # (R,) need read_cell
+        head = raw.slice(0, 10_000)
+        if len(head) and len(head.unique()) <= DISTINCT_SHARE * len(head):
+            # many repeats: classify the distinct texts and spread the result to the rows
+            encoded = raw.dictionary_encode()
+            distinct = _collapsed(encoded.dictionary)
+            if distinct is encoded.dictionary:
+                self.arr = raw
+                self.__dict__["_encoded"] = encoded  # the cached_property, already known
+            else:
+                self.arr = distinct.take(encoded.indices)
+            unit, spread = distinct, encoded.indices.to_numpy()  # (U,) texts, (R,) their index
+        else:
+            self.arr = _collapsed(raw)  # pa.StringArray (R,): display texts
+            unit, spread = self.arr, None
+        self._units = (unit, spread) if spread is not None else None  # texts are read per distinct text
+        empty, plain, complex_, number, year = _classify(unit)  # each (U,)
+        if spread is not None:
+            empty, plain, complex_, number, year = (a[spread] for a in (empty, plain, complex_, number, year))
+        self._empty, self._plain, self._complex = empty, plain, complex_  # bool (R,): complex rows need read_cell
+        self._plain_numbers = number[plain]  # float64 (P,): the plain-decimal rows' numbers, in row order
+        self._plain_is_year = year[plain]  # bool (P,): … that are four-digit years (dates too)
         self._parsed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._seen_dates: set[Date] = set()  # dates of every text read so far
+        self._number_hits: dict[float, bool] = {}
         self.kind = self._decide_kind()
 
     # -- what make_column gives --------------------------------------------------------
@@ -186,9 +203,13 @@ class ArrowColumn(Column):
         return self._factorized[1]
 
     @functools.cached_property
+    def _encoded(self) -> "pa.DictionaryArray":
+        return self.arr.dictionary_encode()
+
+    @functools.cached_property
     def _factorized(self) -> tuple[np.ndarray, np.ndarray]:
         """(distinct (U,) object, codes (R,) intp), numbered by first appearance."""
-        encoded = self.arr.dictionary_encode()
+        encoded = self._encoded
         distinct = np.empty(len(encoded.dictionary), dtype=object)
         distinct[:] = encoded.dictionary.to_pylist()
         return distinct, encoded.indices.to_numpy().astype(np.intp)
@@ -205,7 +226,7 @@ class ArrowColumn(Column):
         long_text = len(head) and len(head.buffers()[2] or b"") > LONG_TEXT_BYTES * len(head)
         if long_text and len(head.unique()) > 0.9 * len(head):
             return _Cells(self.arr), np.arange(self._n), match_blob(self.arr)
-        return self.distinct.tolist(), self.codes, None
+        return _Cells(self._encoded.dictionary), self.codes, match_blob(self._encoded.dictionary)
 
 
     @functools.cached_property
@@ -213,23 +234,18 @@ class ArrowColumn(Column):
         """bool (R,): the cell has some text."""
         return ~self._empty
 
-    @functools.cached_property
-    def _plain_numbers(self) -> np.ndarray:
-        """float64 (P,): the numbers of the plain-decimal rows, in row order."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        rows = self.arr.filter(pa.array(self._plain))
-        return pc.cast(pc.replace_substring(rows, ",", ""), pa.float64()).to_numpy(zero_copy_only=False)
-
     def has_number(self, value: float) -> bool:
         """Some cell's (first) number is within 1e-6 of ``value`` (what linking asks of a column).
 
         Plain decimals are compared at once; of the other rows only those that
-        could hold that number are read: rows with a digit run of its integer
-        part (plain or grouped by commas or spaces), a scale word, or
-        non-ASCII text (Unicode digits).
+        could hold that number are read (:meth:`_may_hold`).
         """
+        hit = self._number_hits.get(value)
+        if hit is None:
+            hit = self._number_hits[value] = self._has_number(value)
+        return hit
+
+    def _has_number(self, value: float) -> bool:
         if np.any(np.abs(self._plain_numbers - value) < 1e-6):
             return True
         if not self._complex.any():
@@ -251,12 +267,11 @@ class ArrowColumn(Column):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        sub = self.arr.take(pa.array(rows))
-        hit = pc.or_(pc.match_substring_regex(sub, _SCALE_WORD), pc.invert(pc.string_is_ascii(sub)))
+        forms: set[str] = set()
         for whole in {math.floor(abs(value) - 1e-6), math.floor(abs(value) + 1e-6)}:
-            forms = {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", s) for s in _GROUP_SPACES}
-            for form in forms:
-                hit = pc.or_(hit, pc.match_substring(sub, form))
+            forms |= {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", s) for s in _GROUP_SPACES}
+        pattern = "|".join(sorted(forms)) + "|(?i:thousand|million|billion|trillion)|[^\\x00-\\x7f]"
+        hit = pc.match_substring_regex(self.arr.take(pa.array(rows)), pattern)
         return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
     def date_values(self) -> set[Date]:
@@ -282,10 +297,15 @@ class ArrowColumn(Column):
         """(numbers, numbers2, dates, date_kinds) of ``rows``, each distinct text read once."""
         import pyarrow as pa
 
-        encoded = self.arr.take(pa.array(rows)).dictionary_encode()
-        parsed = parse_distinct(encoded.dictionary)
+        if self._units is not None:
+            texts, spread = self._units
+            entries, idx = np.unique(spread[rows], return_inverse=True)  # (E,) distinct texts of the rows
+            parsed = parse_distinct(texts.take(pa.array(entries)))
+        else:
+            encoded = self.arr.take(pa.array(rows)).dictionary_encode()
+            parsed = parse_distinct(encoded.dictionary)
+            idx = encoded.indices.to_numpy()
         self._seen_dates.update(d for d in parsed.dates.tolist() if d is not None)
-        idx = encoded.indices.to_numpy()
         return parsed.numbers[idx], parsed.numbers2[idx], parsed.dates[idx], parsed.date_kinds[idx]
 
     def _values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -340,18 +360,6 @@ class ArrowColumn(Column):
         if reaches(n_year + n_complex):
             return self._kind_from_values(total)
         return "text"
-
-    @functools.cached_property
-    def _plain_is_year(self) -> np.ndarray:
-        """bool (P,): the plain-decimal row is a four-digit year (a date as well as a number)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        values = self._plain_numbers
-        if not len(values):
-            return np.zeros(0, dtype=bool)
-        lengths = pc.utf8_length(self.arr.filter(pa.array(self._plain))).to_numpy(zero_copy_only=False)
-        return (lengths == 4) & (values >= YEAR_MIN) & (values <= YEAR_MAX) & (values == np.floor(values))
 
     def _kind_from_values(self, total: int) -> str:
         numbers, _, _, kinds = self._values()
@@ -424,6 +432,44 @@ def parse_distinct(texts: "pa.StringArray") -> ParsedCells:
     return out
 
 
+def _classify(texts: "pa.StringArray") -> tuple[np.ndarray, ...]:
+    """(empty, plain, complex, number, year) per collapsed text, each (N,):
+    empty text; a plain decimal (its ``number``, and ``year`` when it is a
+    four-digit year in range); "complex", text only :func:`npqa.values.read_cell`
+    can read (a digit or non-ASCII character, or short with a month word). The
+    rest holds no number and no date."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def flags(arr: "pa.Array") -> np.ndarray:
+        return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+    n = len(texts)
+    empty = flags(pc.equal(texts, ""))
+    plain = flags(pc.match_substring_regex(texts, _PLAIN))
+    number = np.full(n, np.nan)
+    year = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(plain)
+    if len(rows):
+        sub = texts.take(pa.array(rows)) if len(rows) < n else texts
+        values = pc.cast(pc.replace_substring(sub, ",", ""), pa.float64()).to_numpy(zero_copy_only=False)
+        lengths = pc.utf8_length(sub).to_numpy(zero_copy_only=False)
+        number[rows] = values
+        year[rows] = (lengths == 4) & (values >= YEAR_MIN) & (values <= YEAR_MAX) & (values == np.floor(values))
+    complex_ = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(~plain & ~empty)
+    if len(rows):
+        sub = texts.take(pa.array(rows)) if len(rows) < n else texts
+        maybe_digit = pc.or_(pc.match_substring_regex(sub, "[0-9]"), pc.invert(pc.string_is_ascii(sub)))
+        hit = flags(maybe_digit)
+        short = flags(pc.less_equal(pc.utf8_length(sub), MAX_DATE_CHARS)) & ~hit
+        if short.any():  # no digit: a date only when short with a month word
+            ask = np.flatnonzero(short)
+            hit[ask] = flags(pc.match_substring_regex(sub.take(pa.array(ask)), _MONTH_START))
+        complex_[rows] = hit
+    return empty, plain, complex_, number, year
+
+
 class _Cells:
     """Read-only sequence view of a string array (each item made when read)."""
 
@@ -438,26 +484,23 @@ class _Cells:
 
 
 def match_blob(arr: "pa.StringArray") -> bytes:
-    """:func:`npqa.question.match_lines` of the array's texts, built by vectorised
-    kernels (only non-ASCII texts go through :func:`npqa.text.match_text`)."""
+    """:func:`npqa.question.match_lines` of the array's (collapsed) texts, from its
+    UTF-8 buffer: joined by one kernel, then the same C-speed bytes operations
+    (only non-ASCII texts go through :func:`npqa.text.match_text` one by one)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from npqa.question import normalise_lines
     from npqa.text import match_text
 
     non_ascii = np.asarray(pc.invert(pc.string_is_ascii(arr)).to_numpy(zero_copy_only=False), dtype=bool)
     if non_ascii.any():
         rows = np.flatnonzero(non_ascii)
-        fixed = [match_text(t) for t in arr.take(pa.array(rows)).to_pylist()]
+        fixed = [match_text(t).replace("\n", " ") for t in arr.take(pa.array(rows)).to_pylist()]
         arr = pc.replace_with_mask(arr, pa.array(non_ascii), pa.array(fixed, type=pa.string()))
-    words = pc.utf8_trim(pc.replace_substring_regex(pc.ascii_lower(arr), "[^a-z0-9]+", " "), " ")
-    lines = pc.if_else(pc.equal(words, ""), " ", pc.binary_join_element_wise(" ", words, " ", ""))
-    lines = pa.concat_arrays([lines]) if lines.offset else lines
-    n = len(lines)
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[: n + 1]  # (n+1,)
-    data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]  # (B,)
-    out = np.insert(data, offsets[:-1] - offsets[0], 10)  # a newline before every line
-    return out.tobytes() + b"\n"
+    whole = pa.ListArray.from_arrays(pa.array([0, len(arr)], type=pa.int32()), arr)
+    joined = pc.binary_join(whole, "\n")[0].as_buffer().to_pybytes()  # texts[0] + "\n" + texts[1] + …
+    return normalise_lines(joined)
 
 
 def _collapsed(raw: "pa.StringArray") -> "pa.StringArray":

@@ -18,6 +18,7 @@ words are a contiguous run of the cell's words.
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -530,7 +531,12 @@ def match_lines(texts: list[str]) -> bytes:
         joined = "\n".join(
             (t if t.isascii() else match_text(t)).replace("\n", " ") for t in texts
         )
-    data = b"\n " + joined.lower().encode("ascii").translate(_LINE_BYTES).replace(b"\n", b" \n ") + b" \n"
+    return normalise_lines(joined.encode("ascii"))
+
+
+def normalise_lines(joined: bytes) -> bytes:
+    """:func:`match_lines` of ASCII texts already joined by newlines (none inside a text)."""
+    data = b"\n " + joined.lower().translate(_LINE_BYTES).replace(b"\n", b" \n ") + b" \n"
     while b"  " in data:  # collapse runs of spaces (each pass halves them)
         data = data.replace(b"  ", b" ")
     return data
@@ -569,8 +575,15 @@ class ColumnWords:
     def n_lines(self) -> int:
         return len(self.newlines) - 1
 
+    @functools.cached_property
+    def _letters(self) -> bool:
+        """Some line has a word with a letter (a column of numbers has none)."""
+        return bool(self.blob.translate(None, b"0123456789 \n"))
+
     def has(self, words: tuple[str, ...]) -> bool:
         """``words`` is a run of some line's words."""
+        if not self._letters and not all(w.isdigit() for w in words):
+            return False
         return f" {' '.join(words)} ".encode() in self.blob
 
     def has_exact(self, words: tuple[str, ...]) -> bool:

@@ -149,14 +149,39 @@ def load_table(
         what, data = "<stdin>", sys.stdin.buffer.read()
     else:
         what, data = str(source), _read_file(Path(source))
+    if len(data) >= _arrow_min_bytes() and encoding is None:
+        table = _big_utf8_table(data, sep, what, header)
+        if table is not None:
+            return table
     text = _decode(data, encoding, what)
     dialect = _choose_dialect(text, _normalise_sep(sep, what))
     if len(data) >= _arrow_min_bytes() and not dialect.backslash_escapes:
-        table = _arrow_table(text, dialect.sep, what, header)
+        table = _arrow_table(text.encode("utf-8"), dialect.sep, what, header)
         if table is not None:
             return table
     grid = _parse_grid(text, dialect, what)
     return table_from_grid(grid, what, header=header)
+
+
+def _big_utf8_table(data: bytes, sep: str | None, what: str, header: bool) -> Table | None:
+    """A big RFC 4180 UTF-8 file read by pyarrow straight from its bytes, or ``None``
+    (then the file takes the usual path, which decodes it first).
+
+    Only the head is decoded, for the same checks and sniffing as the usual path
+    (its first 65,536 characters); pyarrow checks that the rest is UTF-8. A file
+    with a backslash, a NUL or a UTF-16 BOM is left to the usual path.
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\\" in data or b"\x00" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")) or not data.strip():
+        return None
+    try:
+        head = data[: 4 * BINARY_SAMPLE_BYTES].decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < 4 * BINARY_SAMPLE_BYTES - 3:  # a real error, not a character cut at the end
+            return None
+        head = data[: err.start].decode("utf-8")
+    _refuse_binary(head, what)
+    return _arrow_table(data, _normalise_sep(sep, what) or sniff_delimiter(head), what, header)
 
 
 def _arrow_min_bytes() -> int:
@@ -165,14 +190,14 @@ def _arrow_min_bytes() -> int:
     return arrowtable.ARROW_MIN_BYTES
 
 
-def _arrow_table(text: str, sep: str, what: str, header: bool) -> Table | None:
+def _arrow_table(data: bytes, sep: str, what: str, header: bool) -> Table | None:
     """The table read by pyarrow with lazily computed columns (:mod:`npqa.arrowtable`),
     or ``None`` when pyarrow is missing or refuses the text."""
     from npqa import arrowtable
 
     if not arrowtable.available():
         return None
-    raw = arrowtable.read_columns(text.encode("utf-8"), sep, header)
+    raw = arrowtable.read_columns(data, sep, header)
     if raw is None:
         return None
     raw_names = [name for name, _ in raw]

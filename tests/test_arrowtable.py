@@ -66,8 +66,14 @@ def test_a_big_file_path_table_has_arrow_columns(tmp_path: Path, monkeypatch: py
 def test_every_column_field_agrees_with_the_pandas_path(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]) -> None:
     path = tmp_path_factory.mktemp("arrow") / "t.csv"
     write_csv(path, ["A", "B", "A"], rows)
-    with pytest.MonkeyPatch.context() as mp:
-        eager, lazy = both(path, mp)
+    for share in (0.0, 1.0):  # classified row by row, then per distinct text
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(arrowtable, "DISTINCT_SHARE", share)
+            eager, lazy = both(path, mp)
+        check_columns(eager, lazy)
+
+
+def check_columns(eager: Table, lazy: Table) -> None:
     assert lazy.names == eager.names
     for e, z in zip(eager.columns, lazy.columns):
         assert z.texts == e.texts
@@ -191,3 +197,21 @@ def test_vectorised_match_lines_equal_match_lines(texts: list[str], start: int) 
     texts = [collapse_whitespace(t) for t in texts]
     arr = pa.array(texts, type=pa.string()).slice(min(start, len(texts) - 1))  # also a sliced array
     assert arrowtable.match_blob(arr) == match_lines(arr.to_pylist())
+
+
+def test_a_cp1252_file_is_decoded_first_and_still_read_by_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes("Name,Price\nCaf\xe9,3\nTh\xe9,4\n".encode("cp1252"))
+    eager, lazy = both(path, monkeypatch)
+    assert [c.texts for c in lazy.columns] == [c.texts for c in eager.columns] == [["Café", "Thé"], ["3", "4"]]
+    assert all(isinstance(c, ArrowColumn) for c in lazy.columns)
+
+
+def test_cells_keep_their_text_exactly_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No type inference: 6379.30 stays 6379.30, 007 stays 007, 2004-05-03 stays a string."""
+    path = tmp_path / "t.csv"
+    write_csv(path, ["Price", "Code", "Day"], [["6379.30", "007", "2004-05-03"], ["1.50", "010", "2004-05-04"]])
+    eager, lazy = both(path, monkeypatch)
+    assert [c.texts for c in lazy.columns] == [c.texts for c in eager.columns]
+    assert lazy.columns[0].texts == ["6379.30", "1.50"]
+    assert all(isinstance(c, ArrowColumn) for c in lazy.columns)
