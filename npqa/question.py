@@ -511,7 +511,9 @@ def _constants_at(question: Question, i: int, taken: list[bool], found: list[Con
 
 # --------------------------------------------------------------------------- table index
 
-_LINE_BYTES = bytes(b if (48 <= b <= 57 or 97 <= b <= 122 or b == 10) else 32 for b in range(256))
+_LINE_BYTES = bytes(
+    b if (48 <= b <= 57 or 97 <= b <= 122 or b == 10) else b + 32 if 65 <= b <= 90 else 32 for b in range(256)
+)  # ASCII letters lowered, digits and newlines kept, every other byte a space
 
 
 def match_lines(texts: list[str]) -> bytes:
@@ -536,7 +538,7 @@ def match_lines(texts: list[str]) -> bytes:
 
 def normalise_lines(joined: bytes) -> bytes:
     """:func:`match_lines` of ASCII texts already joined by newlines (none inside a text)."""
-    data = b"\n " + joined.lower().translate(_LINE_BYTES).replace(b"\n", b" \n ") + b" \n"
+    data = b"\n " + joined.translate(_LINE_BYTES).replace(b"\n", b" \n ") + b" \n"
     while b"  " in data:  # collapse runs of spaces (each pass halves them)
         data = data.replace(b"  ", b" ")
     return data
@@ -561,10 +563,14 @@ class ColumnWords:
     only the lines they hit are split in Python.
     """
 
-    def __init__(self, distinct: Sequence[str], codes: np.ndarray, blob: bytes | None = None) -> None:
+    def __init__(
+        self, distinct: Sequence[str], codes: np.ndarray, blob: bytes | None = None, letters: bool | None = None
+    ) -> None:
         self.distinct = distinct  # (U,) display text of each line (repeats possible)
         self.codes = codes  # (R,) int line of each row
         self.blob = match_lines(list(distinct)) if blob is None else blob  # given: match_lines(distinct)
+        if letters is not None:  # given: whether some line has a letter
+            self.__dict__["_letters"] = letters
         self.newlines = np.flatnonzero(np.frombuffer(self.blob, dtype=np.uint8) == 10)  # (U+1,)
         self._lines_of: dict[bytes, np.ndarray] = {}
         self._all_stop: np.ndarray | None = None
@@ -704,7 +710,7 @@ class TableIndex:
         if cw is None:
             col = self._columns[j]
             distinct, codes, blob = col.lines() if hasattr(col, "lines") else (*column_codes(col), None)
-            cw = self._words[j] = ColumnWords(distinct, codes, blob)
+            cw = self._words[j] = ColumnWords(distinct, codes, blob, getattr(col, "has_letters", None))
         return cw
 
     def run_columns(self, words: tuple[str, ...]) -> int:
