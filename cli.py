@@ -264,7 +264,7 @@ def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tupl
     from npqa.infer import predict as run_predict
 
     examples, tables = load_split(data, tables_root)
-    qa = TableQA.load(model)
+    qa = TableQA.load(model, engine="torch")  # batched torch inference: many questions
     with _progress() as progress:
         task = progress.add_task("read", total=len(examples))
         items, _ = prepare(examples, tables, qa.vocab, qa.model.language, qa.model.config.steps, False,
@@ -439,7 +439,7 @@ def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
     """The model card: how the model was trained, its dev accuracy, its size."""
     from npqa.api import TableQA, default_model_dir
 
-    qa = TableQA.load(model)
+    qa = TableQA.load(model, engine="torch")
     directory = model or default_model_dir()
     size = sum(f.stat().st_size for f in Path(directory).iterdir() if f.is_file())
     card = {k: v for k, v in qa.config.items() if k != "training"}

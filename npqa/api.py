@@ -90,7 +90,7 @@ class TableQA:
     """A loaded model, ready to answer questions about any table."""
 
     def __init__(self, model: Any, vocab: Any, config: dict[str, Any], threads: int = 1) -> None:
-        self.model = model
+        self.model = model  # npqa.npmodel.NumpyProgrammer (answering) or npqa.model.NeuralProgrammer (torch)
         self.vocab = vocab
         self.config = config
         # torch threads while answering: one question is a small forward pass, where
@@ -98,17 +98,26 @@ class TableQA:
         self.threads = threads
 
     @classmethod
-    def load(cls, model_dir: str | Path | None = None, threads: int = 1) -> "TableQA":
+    def load(cls, model_dir: str | Path | None = None, threads: int = 1, engine: str = "numpy") -> "TableQA":
         """Load a model directory (default: the model shipped in the package).
 
-        ``threads`` is the number of torch threads used while answering.
-        Raises :class:`ModelError` for a directory that is not an npqa model.
+        ``engine="numpy"`` (the default) answers with the numpy twin of the
+        controller (:mod:`npqa.npmodel`), so asking never imports torch;
+        ``engine="torch"`` loads the torch model (training, ``predict``, ``eval``),
+        using ``threads`` torch threads while answering. Raises
+        :class:`ModelError` for a directory that is not an npqa model.
         """
-        from npqa.model_io import load_model
-
         directory = Path(model_dir) if model_dir is not None else default_model_dir()
         if model_dir is None and not (directory / "config.json").is_file():
             raise ModelError(str(directory), "no default model is shipped with this install; pass --model DIR")
+        if engine == "numpy":
+            from npqa.npmodel import NumpyProgrammer
+
+            return cls(*NumpyProgrammer.load(directory), threads=threads)
+        if engine != "torch":
+            raise ValueError(f"unknown engine {engine!r} (numpy or torch)")
+        from npqa.model_io import load_model
+
         return cls(*load_model(directory), threads=threads)
 
     def ask(self, table: Any, question: str, top: int = 1, dialect: str = "sqlite", **table_options: Any) -> AskResult:
@@ -128,12 +137,10 @@ class TableQA:
 
         Raises :class:`QuestionError` for a question without any word or number.
         """
-        import torch
-
         from npqa.dataset import Item
+        from npqa.decode import decode_outputs
         from npqa.execdata import TableData
         from npqa.features import encode
-        from npqa.infer import decode_outputs, forward_items
         from npqa.question import link_question, parse_question
         from npqa.sql import Schema, render
         from npqa.table import Table, load_table
@@ -149,15 +156,8 @@ class TableQA:
                 raise QuestionError("question", "empty question")
             linked = link_question(parse_question(q), tbl)
             items.append(Item(Example("", q, tbl.source, []), linked, data, encode(linked, data, self.vocab, self.model.language, rows=False)))
-        self.model.eval()
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
-            with torch.no_grad():
-                out = forward_items(self.model, items)
-                decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
-        finally:
-            torch.set_num_threads(before)
+        out = self._forward(items)
+        decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
         results = []
         for b, (item, cands) in enumerate(zip(items, decoded)):
             if not cands:  # no program type-checks on this table: nothing to show
@@ -183,6 +183,25 @@ class TableQA:
             )
         return results
 
+    def _forward(self, items: list[Any]) -> Any:
+        """The controller's distributions for ``items`` (numpy or torch model)."""
+        self.model.eval()
+        if not hasattr(self.model, "parameters"):  # the numpy twin
+            from npqa.npmodel import collate_numpy
+
+            return self.model(collate_numpy([it.enc for it in items]))
+        import torch
+
+        from npqa.infer import forward_items
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            with torch.no_grad():
+                return forward_items(self.model, items)
+        finally:
+            torch.set_num_threads(before)
+
     def _steps(self, out: Any, b: int, best: Any, item: Any) -> list[StepInfo]:
         from npqa.textform import format_constant
 
@@ -192,7 +211,7 @@ class TableQA:
         steps = []
         current = np.ones(item.data.n_rows, dtype=bool)
         for t, choice in enumerate(best.choices):
-            probs = out.op_probs[b, t].numpy()
+            probs = np.asarray(out.op_probs[b, t])
             top3 = {names[o]: round(float(probs[o]), 4) for o in np.argsort(-probs)[:3] if probs[o] > 0}
             step = choice.step
             if t < len(best.choices) - 1:
@@ -211,7 +230,7 @@ class TableQA:
 
     def _op_probs(self, out: Any, b: int, best: Any) -> list[dict[str, float]]:
         names = [op.name for op in self.model.ops]
-        return [{n: float(p) for n, p in zip(names, out.op_probs[b, t].numpy())} for t in range(len(best.choices))]
+        return [{n: float(p) for n, p in zip(names, np.asarray(out.op_probs[b, t]))} for t in range(len(best.choices))]
 
     def _column_probs(self, out: Any, b: int, best: Any, item: Any) -> list[dict[str, float]]:
         names = [op.name for op in self.model.ops]
@@ -219,7 +238,7 @@ class TableQA:
         res = []
         for t, choice in enumerate(best.choices):
             o = names.index(choice.step.op)
-            p = out.col_probs[b, t, o, : len(cols)].numpy()
+            p = np.asarray(out.col_probs[b, t, o, : len(cols)])
             res.append({c: float(p[j]) for j, c in enumerate(cols)})
         return res
 

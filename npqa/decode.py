@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -123,3 +123,34 @@ def decode(
         if len(out) >= top_k:
             break
     return out
+
+
+def decode_outputs(model: Any, out: Any, items: Sequence[Any], top_k: int = 1) -> list[list[Decoded]]:
+    """Decoded programs for a batch of prepared items (:class:`npqa.dataset.Item`).
+
+    ``model`` is the torch model or its numpy twin (:mod:`npqa.npmodel`): only its
+    ``language`` and ``config.steps`` are read; ``out``'s arrays may be tensors or
+    numpy arrays.
+    """
+    from npqa.features import step_roles
+
+    roles = step_roles(model.language, model.config.steps)  # (T, O)
+    results = []
+    for b, it in enumerate(items):
+        C, K = len(it.data.columns), len(it.linked.constants)
+        op_mask = roles & it.enc.op_mask[None, :]
+        results.append(
+            decode(
+                np.asarray(out.op_probs[b]),
+                np.asarray(out.col_probs[b, :, :, :C]),
+                np.asarray(out.const_probs[b, :, :, :K]),
+                it.enc.col_mask,
+                it.enc.pair_mask,
+                op_mask,
+                it.data,
+                it.constants,
+                model.language,
+                top_k=top_k,
+            )
+        )
+    return results

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 
 from npqa.dataset import Item
-from npqa.decode import Decoded, decode
-from npqa.features import collate, step_roles
+from npqa.decode import Decoded, decode_outputs
+from npqa.features import collate
 from npqa.model import NeuralProgrammer, Outputs
 
 
@@ -39,31 +39,6 @@ def batches_by_size(items: Sequence[Item], budget: int = 400_000, max_batch: int
 
 def forward_items(model: NeuralProgrammer, items: Sequence[Item]) -> Outputs:
     return model(collate([it.enc for it in items]), soft_execute=False)
-
-
-def decode_outputs(
-    model: NeuralProgrammer, out: Outputs, items: Sequence[Item], top_k: int = 1
-) -> list[list[Decoded]]:
-    roles = step_roles(model.language, model.config.steps)  # (T, O)
-    results = []
-    for b, it in enumerate(items):
-        C, K = len(it.data.columns), len(it.linked.constants)
-        op_mask = roles & it.enc.op_mask[None, :]
-        results.append(
-            decode(
-                out.op_probs[b].numpy(),
-                out.col_probs[b, :, :, :C].numpy(),
-                out.const_probs[b, :, :, :K].numpy(),
-                it.enc.col_mask,
-                it.enc.pair_mask,
-                op_mask,
-                it.data,
-                it.constants,
-                model.language,
-                top_k=top_k,
-            )
-        )
-    return results
 
 
 def predict(

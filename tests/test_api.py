@@ -193,3 +193,29 @@ def test_to_json_holds_every_public_field_of_the_result(qa: TableQA) -> None:
     result = qa.ask(str(TABLE), QUESTION, top=2)
     expected = {k: v for k, v in asdict(result).items() if k not in ("column_probs", "all_op_probs", "question")}
     assert result.to_json() == expected
+
+
+def test_numpy_and_torch_engines_choose_the_same_programs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    model = tiny_model_dir(tmp_path_factory)
+    a, b = TableQA.load(model), TableQA.load(model, engine="torch")
+    for question in (QUESTION, "which single came first?", "how many singles are there?"):
+        x, y = a.ask(str(TABLE), question, top=3), b.ask(str(TABLE), question, top=3)
+        assert (x.answer, x.program, x.sql) == (y.answer, y.program, y.sql)
+        assert [s.rows for s in x.steps] == [s.rows for s in y.steps]
+        assert x.confidence == pytest.approx(y.confidence, rel=1e-4)
+        assert [alt.program for alt in x.alternatives] == [alt.program for alt in y.alternatives]
+
+
+def test_ask_on_the_command_line_never_imports_torch(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import subprocess
+    import sys
+
+    model = tiny_model_dir(tmp_path_factory)
+    code = (
+        "import sys\nfrom npqa.cli import main\nsys.argv = ['npqa', 'ask', sys.argv[1], sys.argv[2], '--json', '--model', sys.argv[3]]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(TABLE), QUESTION, str(model)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert set(json.loads(done.stdout)) == ASK_FIELDS
