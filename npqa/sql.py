@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlglot import exp
 
 from npqa.language import Language, Program
@@ -262,6 +263,25 @@ def _sql_int(x: float) -> int | None:
     return None if math.isnan(x) else int(x)
 
 
+INSERT_CHUNK = 65_536
+"""Rows converted and inserted at a time by :func:`write_sqlite`."""
+
+
+def _sql_values(x: np.ndarray) -> list[float | None]:
+    """:func:`_sql_value` of every element (float64 (N,)), vectorised."""
+    out = x.astype(object)
+    out[np.isnan(x)] = None
+    return out.tolist()
+
+
+def _sql_ints(x: np.ndarray) -> list[int | None]:
+    """:func:`_sql_int` of every element (float64 (N,)), vectorised."""
+    out = np.full(len(x), None, dtype=object)
+    ok = ~np.isnan(x)
+    out[ok] = x[ok].astype(np.int64).tolist()
+    return out.tolist()
+
+
 def write_sqlite(data: "TableData", target: str | Path | sqlite3.Connection) -> Schema:
     """Write the table as SQLite table ``t`` (replacing any old one); return its schema."""
     schema = Schema.of([c.name for c in data.columns], [c.kind for c in data.columns])
@@ -276,21 +296,21 @@ def write_sqlite(data: "TableData", target: str | Path | sqlite3.Connection) -> 
         drop = exp.Drop(tables=[exp.Table(this=_ident(TABLE))], kind="TABLE", exists=True)
         conn.execute(drop.sql("sqlite"))
         conn.execute(create.sql("sqlite"))
-        rows = []
-        for r in range(data.n_rows):
-            row: list[Any] = [r]
-            for col in data.columns:
-                row += [
-                    col.texts[r],
-                    _sql_value(col.num[r]),
-                    _sql_int(col.year[r]),
-                    _sql_int(col.month[r]),
-                    _sql_int(col.day[r]),
-                    col.norm[r],
-                ]
-            rows.append(row)
         marks = ", ".join("?" * len(coldefs))
-        conn.executemany(f'INSERT INTO "{TABLE}" VALUES ({marks})', rows)  # only placeholders are formatted in
+        insert = f'INSERT INTO "{TABLE}" VALUES ({marks})'  # only placeholders are formatted in
+        for start in range(0, data.n_rows, INSERT_CHUNK):  # a chunk of rows at a time: memory stays flat
+            stop = min(start + INSERT_CHUNK, data.n_rows)
+            parts: list[Any] = [range(start, stop)]
+            for col in data.columns:
+                parts += [
+                    col.texts[start:stop],
+                    _sql_values(col.num[start:stop]),
+                    _sql_ints(col.year[start:stop]),
+                    _sql_ints(col.month[start:stop]),
+                    _sql_ints(col.day[start:stop]),
+                    col.norm[start:stop],
+                ]
+            conn.executemany(insert, zip(*parts))
         conn.commit()
     finally:
         if not isinstance(target, sqlite3.Connection):

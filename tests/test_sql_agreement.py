@@ -128,3 +128,22 @@ def test_generator_reaches_every_declared_op() -> None:
     assert not missing, f"ops never generated: {sorted(missing)}"
     assert all(OPS_SEEN[op.name] >= 50 for op in LANGUAGE), OPS_SEEN
 
+
+
+def test_rows_written_a_chunk_at_a_time_equal_rows_written_at_once(monkeypatch) -> None:
+    """write_sqlite inserts INSERT_CHUNK rows at a time; the chunk size changes nothing."""
+    import npqa.sql as sql_module
+
+    table = Table(
+        [make_column("Name", ["Oslo", "", "Lima", "Rome", "Oslo"]), make_column("Year", ["2004", "n/a", "1999", "2010", "-3.5"])],
+        "<test>",
+    )
+    data = TableData.from_table(table)
+    dumps = []
+    for chunk in (2, 65_536):
+        monkeypatch.setattr(sql_module, "INSERT_CHUNK", chunk)
+        conn = sqlite3.connect(":memory:")
+        write_sqlite(data, conn)
+        dumps.append(conn.execute('SELECT * FROM "t" ORDER BY 1').fetchall())
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0]) == 5
