@@ -55,8 +55,8 @@ DISTINCT_SHARE = 0.5
 """A column whose first 10,000 cells are at most this share distinct is classified
 per distinct text (dictionary encoding first), others row by row."""
 
-LONG_TEXT_BYTES = 24
-"""Columns of nearly all distinct texts averaging more bytes than this are linked
+ROW_LINES_SHARE = 0.9
+"""Columns whose first 10,000 cells are more than this share distinct are linked
 one line per row (see :meth:`ArrowColumn.lines`)."""
 
 _PLAIN = r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$"  # values._PLAIN_NUMBER, as RE2
@@ -208,18 +208,18 @@ class ArrowColumn(Column):
         return False if bool(np.all(self._plain | self._empty)) else None
 
     def lines(self) -> tuple["Sequence[str]", np.ndarray, bytes | None]:
-        """(texts (U,), codes (R,), their :func:`npqa.question.match_lines` or None) for
-        question linking, ``texts[codes[r]]`` being row r's text.
+        """(texts (U,), codes (R,), their :func:`npqa.question.match_lines`) for question
+        linking, ``texts[codes[r]]`` being row r's text.
 
-        Mostly-distinct columns give one line per row, their match lines built by
-        vectorised kernels (hashing a million long texts costs more than it
-        saves); others their distinct texts."""
-        head = self.arr.slice(0, 10_000)
-        long_text = len(head) and len(head.buffers()[2] or b"") > LONG_TEXT_BYTES * len(head)
-        if long_text and len(head.unique()) > 0.9 * len(head):
-            return _Cells(self.arr), np.arange(self._n), match_blob(self.arr)
+        Columns of nearly all distinct texts give one line per row (dictionary
+        encoding a million distinct texts costs more than it saves); others
+        their distinct texts. Either way the match lines are built from the
+        UTF-8 buffer (:func:`match_blob`)."""
+        if "_encoded" not in self.__dict__:
+            head = self.arr.slice(0, 10_000)
+            if len(head) and len(head.unique()) > ROW_LINES_SHARE * len(head):
+                return _Cells(self.arr), np.arange(self._n), match_blob(self.arr)
         return _Cells(self._encoded.dictionary), self.codes, match_blob(self._encoded.dictionary)
-
 
     @functools.cached_property
     def nonempty(self) -> np.ndarray:
