@@ -215,3 +215,25 @@ def test_cells_keep_their_text_exactly_as_written(tmp_path: Path, monkeypatch: p
     assert [c.texts for c in lazy.columns] == [c.texts for c in eager.columns]
     assert lazy.columns[0].texts == ["6379.30", "1.50"]
     assert all(isinstance(c, ArrowColumn) for c in lazy.columns)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("a\tb\n1\tx y\n2\tz\n", {}),  # a TSV, sniffed
+        ("a;b\n1;x\n2;y\n", {"sep": ";"}),  # the separator given
+        ("1,x\n2,y\n3,z\n", {"header": False}),  # no header: columns named by position
+        ("Year,Year,\n2004,1,a\n2005,2,b\n", {}),  # repeated and empty names made unique
+    ],
+)
+def test_options_and_names_agree_with_the_pandas_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, options: dict
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(arrowtable, "ARROW_MIN_BYTES", 1 << 60)
+    eager = load_table(path, **options)
+    monkeypatch.setattr(arrowtable, "ARROW_MIN_BYTES", 0)
+    lazy = load_table(path, **options)
+    assert all(isinstance(c, ArrowColumn) for c in lazy.columns)
+    check_columns(eager, lazy)
