@@ -12,9 +12,12 @@ import json
 import math
 import os
 import tempfile
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from npqa.errors import ModelError
 
@@ -111,13 +114,16 @@ def read_vocab(directory: Path) -> list[str]:
     return words
 
 
-def _model_config(raw: Any, where: str) -> Any:
-    """The :class:`~npqa.model.ModelConfig` described by ``raw``, every field type-checked."""
-    from npqa.model import ModelConfig
+def _model_config(raw: Any, where: str, config_class: Any = None) -> Any:
+    """The model settings described by ``raw`` as ``config_class`` (default
+    :class:`~npqa.model.ModelConfig`; :mod:`npqa.npmodel` passes its torch-free
+    twin with the same fields), every field type-checked."""
+    if config_class is None:
+        from npqa.model import ModelConfig as config_class
 
     if not isinstance(raw, dict):
         raise ModelError(where, "no model settings")
-    known = {f.name: f for f in fields(ModelConfig)}
+    known = {f.name: f for f in fields(config_class)}
     unknown = sorted(set(raw) - set(known))
     if unknown:
         raise ModelError(where, f"model settings this npqa does not know: {', '.join(map(str, unknown))}")
@@ -130,26 +136,34 @@ def _model_config(raw: Any, where: str) -> Any:
         ):
             raise ModelError(where, f"model setting {name} must be a number from 0 to 1, got {value!r}")
     try:
-        return ModelConfig(**raw)
+        return config_class(**raw)
     except TypeError as err:
         raise ModelError(where, f"bad model settings: {err}") from None
 
 
-def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
-    """(model, vocab, config) from a model directory, in eval mode.
+@dataclass
+class CheckedDirectory:
+    """What :func:`open_model_dir` read and checked, before any weight is loaded."""
 
-    Raises :class:`ModelError` for a directory that is not a complete, consistent
-    npqa model. No file is unpickled: weights come from safetensors, the rest is
-    JSON, and the settings are checked against the weights file's header (and
-    the header against the file's size) before the model is built.
+    config: dict[str, Any]  # config.json
+    words: list[str]  # vocab.json
+    settings: Any  # the model settings (ModelConfig or its numpy twin)
+    weights: Path  # model.safetensors
+    stored: dict[str, tuple[int, ...]]  # tensor shapes from the weights file's header
+
+
+def open_model_dir(directory: Path, config_class: Any = None) -> CheckedDirectory:
+    """Check a model directory without loading weights (no torch needed).
+
+    Raises :class:`ModelError` for a directory that is not one, a file that is
+    not plain data, a config from a newer npqa or for another op set, a
+    vocabulary or settings that disagree, or a weights header that disagrees
+    with the settings or promises more data than the file holds (which bounds
+    what building the model allocates).
     """
-    import torch
     from safetensors import SafetensorError, safe_open
-    from safetensors.torch import load_file
 
-    from npqa.features import Vocab
     from npqa.grammars.ops import LANGUAGE
-    from npqa.model import NeuralProgrammer
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -165,45 +179,72 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
     if config.get("ops") != [op.name for op in LANGUAGE]:
         raise ModelError(str(directory), "trained on another op set than this npqa's")
     words = read_vocab(directory)
-    mconfig = _model_config(config.get("model"), str(directory / CONFIG))
-    if mconfig.vocab_size != len(words):
-        raise ModelError(str(directory), f"vocabulary has {len(words)} words, the model expects {mconfig.vocab_size}")
+    settings = _model_config(config.get("model"), str(directory / CONFIG), config_class)
+    if settings.vocab_size != len(words):
+        raise ModelError(str(directory), f"vocabulary has {len(words)} words, the model expects {settings.vocab_size}")
     path = directory / WEIGHTS
     if not path.is_file():
         raise ModelError(str(directory), f"not a model directory (no {WEIGHTS})")
     try:
-        with safe_open(str(path), framework="pt") as handle:  # reads the header only
+        with safe_open(str(path), framework="numpy") as handle:  # reads the header only
             stored = {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}
     except (SafetensorError, OSError, ValueError) as err:
         raise ModelError(str(path), f"unreadable weights ({err})") from None
-    # Before building anything, the settings must agree with the weights file,
-    # whose real size bounds what building the model allocates.
-    size = {"embed.weight": (mconfig.vocab_size, mconfig.embed_dim), "op_embed": (len(LANGUAGE.ops), mconfig.hidden),
-            "step_embed": (mconfig.steps, mconfig.hidden)}  # fmt: skip
+    size = {"embed.weight": (settings.vocab_size, settings.embed_dim), "op_embed": (len(LANGUAGE.ops), settings.hidden),
+            "step_embed": (settings.steps, settings.hidden)}  # fmt: skip
     for name, shape in size.items():
         if stored.get(name) != shape:
             raise ModelError(str(path), f"tensor {name} has shape {stored.get(name)}, the settings say {shape}")
     if 4 * sum(math.prod(shape) for shape in stored.values()) > path.stat().st_size:
         raise ModelError(str(path), "truncated weights (the header promises more data than the file holds)")
-    try:
-        model = NeuralProgrammer(mconfig, LANGUAGE)
-    except (RuntimeError, ValueError) as err:
-        raise ModelError(str(directory / CONFIG), f"model settings do not make a model ({err})") from None
-    expected = {k: (tuple(v.shape), v.dtype) for k, v in model.state_dict().items()}
-    if set(stored) != set(expected):
+    return CheckedDirectory(config, words, settings, path, stored)
+
+
+def read_weights(checked: CheckedDirectory, expected: dict[str, tuple[int, ...]]) -> dict[str, "np.ndarray"]:
+    """The weights as float32 numpy arrays, after checking their names and shapes
+    against ``expected`` (the model's own), their dtypes and that every value is finite."""
+    import numpy as np
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = checked.weights
+    if set(checked.stored) != set(expected):
         raise ModelError(str(path), "weights do not match the model (missing or extra tensors)")
-    for name, shape in stored.items():
-        if shape != expected[name][0]:
-            raise ModelError(str(path), f"tensor {name} has shape {shape}, expected {expected[name][0]}")
+    for name, shape in checked.stored.items():
+        if shape != expected[name]:
+            raise ModelError(str(path), f"tensor {name} has shape {shape}, expected {expected[name]}")
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
         raise ModelError(str(path), f"unreadable weights ({err})") from None
-    for name, tensor in state.items():
-        if tensor.dtype != expected[name][1]:
-            raise ModelError(str(path), f"tensor {name} has dtype {tensor.dtype}, expected {expected[name][1]}")
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+    for name, array in state.items():
+        if array.dtype != np.float32:
+            raise ModelError(str(path), f"tensor {name} has dtype {array.dtype}, expected float32")
+        if not bool(np.isfinite(array).all()):
             raise ModelError(str(path), f"tensor {name} holds NaN or infinite values")
-    model.load_state_dict(state)
+    return state
+
+
+def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """(model, vocab, config) from a model directory, in eval mode.
+
+    Raises :class:`ModelError` for a directory that is not a complete, consistent
+    npqa model. No file is unpickled: weights come from safetensors, the rest is
+    JSON, and the settings are checked against the weights file's header (and
+    the header against the file's size) before the model is built.
+    """
+    import torch
+
+    from npqa.features import Vocab
+    from npqa.grammars.ops import LANGUAGE
+    from npqa.model import NeuralProgrammer
+
+    checked = open_model_dir(directory)
+    try:
+        model = NeuralProgrammer(checked.settings, LANGUAGE)
+    except (RuntimeError, ValueError) as err:
+        raise ModelError(str(Path(directory) / CONFIG), f"model settings do not make a model ({err})") from None
+    state = read_weights(checked, {k: tuple(v.shape) for k, v in model.state_dict().items()})
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
     model.eval()
-    return model, Vocab(words), config
+    return model, Vocab(checked.words), checked.config

@@ -21,8 +21,7 @@ Differences from the torch model, for whoever integrates it:
 """
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -219,61 +218,15 @@ class NumpyProgrammer:
         the weights' header, size, names, shapes, dtypes and finiteness). Never
         imports torch; never unpickles.
         """
-        from safetensors import SafetensorError, safe_open
-        from safetensors.numpy import load_file
-
         from npqa.grammars.ops import LANGUAGE
-        from npqa.model_io import CONFIG, FORMAT, WEIGHTS, _check_files, _read_json, read_vocab
+        from npqa.model_io import CONFIG, open_model_dir, read_weights
 
-        directory = Path(directory)
-        if not directory.is_dir():
-            raise ModelError(str(directory), "not a model directory")
-        if not (directory / CONFIG).is_file():
-            raise ModelError(str(directory), f"not a model directory (no {CONFIG})")
-        _check_files(directory)
-        config = _read_json(directory / CONFIG)
-        if not isinstance(config, dict) or not isinstance(config.get("format"), int) or isinstance(config["format"], bool):
-            raise ModelError(str(directory / CONFIG), "not an npqa model config")
-        if config["format"] > FORMAT:
-            raise ModelError(str(directory), f"made by a newer npqa (format {config['format']}, this one reads {FORMAT})")
-        if config.get("ops") != [op.name for op in LANGUAGE]:
-            raise ModelError(str(directory), "trained on another op set than this npqa's")
-        words = read_vocab(directory)
-        mconfig = _model_config(config.get("model"), str(directory / CONFIG))
-        if mconfig.vocab_size != len(words):
-            raise ModelError(str(directory), f"vocabulary has {len(words)} words, the model expects {mconfig.vocab_size}")
-        path = directory / WEIGHTS
-        if not path.is_file():
-            raise ModelError(str(directory), f"not a model directory (no {WEIGHTS})")
-        try:
-            with safe_open(str(path), framework="numpy") as handle:  # reads the header only
-                stored = {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}
-        except (SafetensorError, OSError, ValueError) as err:
-            raise ModelError(str(path), f"unreadable weights ({err})") from None
-        size = {"embed.weight": (mconfig.vocab_size, mconfig.embed_dim), "op_embed": (len(LANGUAGE.ops), mconfig.hidden),
-                "step_embed": (mconfig.steps, mconfig.hidden)}  # fmt: skip
-        for name, shape in size.items():
-            if stored.get(name) != shape:
-                raise ModelError(str(path), f"tensor {name} has shape {stored.get(name)}, the settings say {shape}")
-        if 4 * sum(math.prod(shape) for shape in stored.values()) > path.stat().st_size:
-            raise ModelError(str(path), "truncated weights (the header promises more data than the file holds)")
+        checked = open_model_dir(Path(directory), NumpyConfig)
+        mconfig = checked.settings
         if mconfig.hidden < 2:  # torch cannot build a GRU of size hidden // 2 == 0
-            raise ModelError(str(directory / CONFIG), "model settings do not make a model (hidden must be at least 2)")
-        expected = expected_shapes(mconfig, len(LANGUAGE.ops))
-        if set(stored) != set(expected):
-            raise ModelError(str(path), "weights do not match the model (missing or extra tensors)")
-        for name, shape in stored.items():
-            if shape != expected[name]:
-                raise ModelError(str(path), f"tensor {name} has shape {shape}, expected {expected[name]}")
-        try:
-            state = load_file(str(path))
-        except (SafetensorError, OSError, ValueError) as err:
-            raise ModelError(str(path), f"unreadable weights ({err})") from None
-        for name, array in state.items():
-            if array.dtype != np.float32:
-                raise ModelError(str(path), f"tensor {name} has dtype {array.dtype}, expected float32")
-            if not bool(np.isfinite(array).all()):
-                raise ModelError(str(path), f"tensor {name} holds NaN or infinite values")
+            raise ModelError(str(Path(directory) / CONFIG), "model settings do not make a model (hidden must be at least 2)")
+        state = read_weights(checked, expected_shapes(mconfig, len(LANGUAGE.ops)))
+        words, config = checked.words, checked.config
         return cls(mconfig, state, LANGUAGE, dtype), Vocab(words), config
 
     # -- torch-model look-alikes -----------------------------------------------------
@@ -374,26 +327,3 @@ class NumpyProgrammer:
             gi = chosen @ w["history.weight_ih"].T + w["history.bias_ih"]  # (B, 3D)
             h = _gru_gates(gi, h, w["history.weight_hh"], w["history.bias_hh"])  # (B, D)
         return NumpyOutputs(np.stack(op_probs, 1), np.stack(col_probs, 1), np.stack(const_probs, 1))
-
-
-def _model_config(raw: Any, where: str) -> NumpyConfig:
-    """The :class:`NumpyConfig` described by ``raw``, every field type-checked
-    (as ``npqa.model_io._model_config``, which needs torch)."""
-    if not isinstance(raw, dict):
-        raise ModelError(where, "no model settings")
-    known = {f.name: f for f in fields(NumpyConfig)}
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise ModelError(where, f"model settings this npqa does not know: {', '.join(map(str, unknown))}")
-    for name, value in raw.items():
-        want = known[name].type if isinstance(known[name].type, str) else known[name].type.__name__
-        if want == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise ModelError(where, f"model setting {name} must be a positive integer, got {value!r}")
-        if want == "float" and (
-            not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= float(value) <= 1.0
-        ):
-            raise ModelError(where, f"model setting {name} must be a number from 0 to 1, got {value!r}")
-    try:
-        return NumpyConfig(**raw)
-    except TypeError as err:
-        raise ModelError(where, f"bad model settings: {err}") from None
