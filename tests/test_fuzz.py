@@ -298,3 +298,50 @@ def test_columns_keep_their_distinct_texts_and_codes(cells: list[str]) -> None:
     column = make_column("c", cells)
     assert column.distinct is not None and column.codes is not None
     assert column.distinct[column.codes].tolist() == column.texts
+
+
+# --------------------------------------------------------------------------- the big-file reader on the same cases
+
+
+@contextmanager
+def arrow_path() -> Iterator[None]:
+    """Every file read by the big-file path (:mod:`npqa.arrowtable`), however small."""
+    from npqa import arrowtable
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arrowtable, "ARROW_MIN_BYTES", 0)
+        yield
+
+
+@settings(max_examples=EXAMPLES // 2, derandomize=DERANDOMIZE, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(data=csv_bytes(), program=programs, no_header=st.booleans())
+def test_run_any_table_any_program_through_the_big_file_reader(data: bytes, program: str, no_header: bool) -> None:
+    with arrow_path():
+        check_cli(["run", "--json"] + (["--no-header"] if no_header else []) + ["--", table_file(data), program])
+
+
+@settings(max_examples=EXAMPLES // 4, derandomize=DERANDOMIZE, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(data=csv_bytes(), question=st.one_of(st.sampled_from(QUESTIONS), st.text(max_size=60)))
+def test_ask_any_table_any_question_through_the_big_file_reader(tiny_model: str, data: bytes, question: str) -> None:
+    with arrow_path():
+        check_cli(["ask", "--model", tiny_model, "--json", "--db", str(WORK / "a.sqlite"), "--", table_file(data), question])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"a,b,c\n", b'"a,b\n1,2\n', b"a\n" + b"\xe9\n" * 3, b"a,b\n1,2,3,4,5\n6\n", b"\xef\xbb\xbfa,b\n1,2\n",
+     b"a,b\n1,\xff\n", b"a,b\n" + b"1,2\n" * 3 + b"\x00,3\n", b'a,b\n"x\n\ny",2\n'],
+)  # fmt: skip
+def test_odd_table_bytes_through_the_big_file_reader(data: bytes) -> None:
+    with arrow_path():
+        check_cli(["run", table_file(data), "count(reset)"])
+
+
+def test_ten_thousand_columns_through_the_big_file_reader() -> None:
+    header = ",".join(f"c{i}" for i in range(10_000))
+    row = ",".join(str(i) for i in range(10_000))
+    with arrow_path():
+        result = check_cli(["run", table_file(f"{header}\n{row}\n{row}\n".encode()), 'sum(reset, "c9999")', "--json"])
+    assert '"answer": ["19998"]' in result.stdout
