@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from npqa.question import first_rows, match_lines
 from npqa.text import padded
@@ -59,6 +58,8 @@ class ColumnData:
     @functools.cached_property
     def text_codes(self) -> np.ndarray:
         """intp (R,): equal codes for equal display texts, numbered by first appearance."""
+        import pandas as pd
+
         if self.distinct is None or self.codes is None:
             return pd.factorize(np.asarray(self.texts, dtype=object))[0]
         return pd.factorize(np.asarray(self.distinct, dtype=object))[0][self.codes]

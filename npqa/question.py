@@ -29,7 +29,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from npqa.errors import QuestionError
 from npqa.text import match_text
@@ -757,6 +756,8 @@ def column_codes(column: Column) -> tuple[list[str], np.ndarray]:
     """
     if column.distinct is not None and column.codes is not None and len(column.codes) == len(column.texts):
         return list(column.distinct), np.asarray(column.codes)
+    import pandas as pd
+
     codes, uniques = pd.factorize(np.asarray(column.texts, dtype=object))  # (R,), (U,)
     return list(uniques), codes
 

@@ -26,9 +26,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from npqa.errors import TableError
 from npqa.values import DATE_FULL, DATE_NONE, Date, ParsedCells, parse_cells
@@ -143,8 +146,8 @@ def load_table(
     source for a missing, empty, binary or undecodable file and for a table with
     no rows or no columns.
     """
-    if isinstance(source, pd.DataFrame):
-        return table_from_dataframe(source)
+    if _is_dataframe(source):
+        return table_from_dataframe(source)  # type: ignore[arg-type]
     if str(source) == "-":
         what, data = "<stdin>", sys.stdin.buffer.read()
     else:
@@ -212,6 +215,12 @@ def _arrow_table(data: bytes, sep: str, what: str, header: bool) -> Table | None
     return Table(columns, what)
 
 
+def _is_dataframe(source: object) -> bool:
+    """``source`` is a pandas DataFrame (pandas is imported only when a table needs it)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(source, pandas.DataFrame)
+
+
 def table_from_dataframe(frame: pd.DataFrame, source: str = "<dataframe>") -> Table:
     """A table from a DataFrame: labels become names, missing values become ""."""
     if frame.shape[1] == 0:
@@ -243,6 +252,8 @@ def table_from_grid(grid: np.ndarray, source: str, *, header: bool = True) -> Ta
 
 def table_to_dataframe(table: Table) -> pd.DataFrame:
     """The table's display texts as a DataFrame of strings, one column per column."""
+    import pandas as pd
+
     return pd.DataFrame({c.name: c.texts for c in table.columns}, columns=table.names, dtype=object)
 
 
@@ -275,6 +286,8 @@ def unique_names(raw: list[str]) -> list[str]:
 
 def make_column(name: str, raw_cells: np.ndarray | list[str]) -> Column:
     """A column from raw cell strings; each distinct string is cleaned and parsed once."""
+    import pandas as pd
+
     codes, uniques = pd.factorize(np.asarray(raw_cells, dtype=object), use_na_sentinel=False)
     texts_u = _collapsed_texts(uniques)  # (U,) whitespace collapsed
     parsed = parse_cells(texts_u)
@@ -474,6 +487,8 @@ def _parse_grid(text: str, dialect: _Dialect, what: str) -> np.ndarray:
     short rows are padded with "" and long rows widen the table (the extra cells
     become extra columns), so no cell is dropped.
     """
+    import pandas as pd
+
     options = dict(
         header=None, dtype=str, na_filter=False, skip_blank_lines=True, encoding="utf-8", **dialect.pandas_options()
     )
