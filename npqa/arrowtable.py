@@ -242,7 +242,7 @@ class ArrowColumn(Column):
             return True
         if not self._complex.any():
             return False
-        if self._parsed is not None or abs(value) < 2:
+        if self._parsed is not None:
             numbers = self._values()[0]
             return bool(np.any(np.abs(numbers[self._complex] - value) < 1e-6))
         rows = np.flatnonzero(self._complex)
@@ -253,16 +253,24 @@ class ArrowColumn(Column):
         return bool(np.any(np.abs(numbers - value) < 1e-6))
 
     def _may_hold(self, rows: np.ndarray, value: float) -> np.ndarray:
-        """bool (len(rows),): which ``rows`` could read as a number within 1e-6 of
-        ``value`` (|value| >= 2): a digit run of its integer part, plain or grouped by
-        commas or spaces, a scale word, or non-ASCII text (Unicode digits)."""
+        """bool (len(rows),): which ``rows`` could read as a number within 1e-6 of ``value``.
+
+        Such a number's integer part is ``floor(|value| ± 1e-6)``, so its text holds
+        that digit run, plain or grouped by commas or spaces; below 1.5 the text
+        holds a 0, a 1 or a point (``.5``). A scale word (``4.5 million``) or a
+        non-ASCII character (Unicode digits) could make any number, so those rows
+        are read too."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        forms: set[str] = set()
-        for whole in {math.floor(abs(value) - 1e-6), math.floor(abs(value) + 1e-6)}:
-            forms |= {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", s) for s in _GROUP_SPACES}
-        pattern = "|".join(sorted(forms)) + "|(?i:thousand|million|billion|trillion)|[^\\x00-\\x7f]"
+        if abs(value) < 1.5:
+            core = "[01.]"
+        else:
+            forms: set[str] = set()
+            for whole in {math.floor(abs(value) - 1e-6), math.floor(abs(value) + 1e-6)}:
+                forms |= {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", s) for s in _GROUP_SPACES}
+            core = "|".join(sorted(forms))
+        pattern = core + "|(?i:thousand|million|billion|trillion)|[^\\x00-\\x7f]"
         hit = pc.match_substring_regex(self.arr.take(pa.array(rows)), pattern)
         return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 

@@ -27,7 +27,8 @@ CELL = st.one_of(
     st.sampled_from(
         ["", "1", "-12", "3.5", "1,234", "2004", "0999", "2004-05-03", "2004-13-01", "May 3, 2004", "June 31, 1999",
          "3–1", "L 65–83", "$4.5 million", "1 000", "Oslo", "Los Angeles", "the", "a b", "  padded  ", "tab\there",
-         "nbsp\u00a0here", "٣", "café", "January", "Sept. 9", "12 km", "n/a", "—", "1000", "1,000", "1000.0"]
+         "nbsp\u00a0here", "٣", "café", "January", "Sept. 9", "12 km", "n/a", "—", "1000", "1,000", "1000.0",
+         ".5 kg", "about 0.9999995 m", "won 2 games", "x 1.4999999", "ran 2.0000001 km", "-1 step", "0 left"]
     ),
     st.text(alphabet="0123456789,.- abcMayJun–", max_size=12),
 )  # fmt: skip
@@ -95,8 +96,8 @@ def test_has_number_and_date_values_agree_with_a_full_reading(
     with pytest.MonkeyPatch.context() as mp:
         eager, lazy = both(path, mp)
     e, z = eager.columns[0], lazy.columns[0]
-    for v in (value, 1000.0, 2004.0, 12.0, 3.0):
-        assert z.has_number(v) == e.has_number(v)
+    for v in (value, 1000.0, 2004.0, 12.0, 3.0, 1.0, 0.5, 0.0, -1.0, 1.4999995, 1.9999995, 2.0000005):
+        assert z.has_number(v) == e.has_number(v), v
     assert z.date_values() == {d for d in e.dates if d is not None}
 
 
