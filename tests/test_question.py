@@ -471,3 +471,18 @@ def test_any_text_parses_or_raises_question_error(text: str) -> None:
     except QuestionError:
         return
     assert all(0 <= c.start < c.end <= len(q.tokens) for c in q.constants)
+
+
+def test_stop_word_lines_are_found_the_same_way_in_mostly_long_columns() -> None:
+    """all_stop reads only the short lines of a column of long texts; the result is the
+    full reading with lines over STOP_LINE_MAX_BYTES never counted as stop words alone."""
+    from npqa.question import STOP_LINE_MAX_BYTES, ColumnWords, _all_stop_lines
+
+    long_stop = " ".join(["the of and a to in is was"] * 4)  # stop words alone, but longer than the cap
+    texts = ["the", "The Band", "of the", long_stop] + [f"a long line about river number {i} " * 3 for i in range(20)]
+    cw = ColumnWords(texts, np.arange(len(texts)))
+    length = np.diff(cw.newlines) - 1
+    assert length[3] > STOP_LINE_MAX_BYTES
+    expected = _all_stop_lines(cw.blob, cw.newlines) & (length <= STOP_LINE_MAX_BYTES)
+    assert cw.all_stop.tolist() == expected.tolist()
+    assert cw.all_stop[:4].tolist() == [True, False, True, False]
