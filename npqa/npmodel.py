@@ -7,12 +7,13 @@ state-dict tensors (float32 arrays under the same names) and the same model
 directories (``model.safetensors`` + ``config.json`` + ``vocab.json``), so
 answering a question never pays torch's import cost.
 
-Differences from the torch model, for whoever integrates it:
+``npqa ask`` and :class:`npqa.api.TableQA` (``engine="numpy"``, the default)
+answer with it; :func:`npqa.decode.decode_outputs` reads its outputs as it
+reads the torch model's. Differences from the torch model:
 
-* :class:`NumpyOutputs` holds numpy arrays, not tensors: where decoding code
-  calls ``out.op_probs[b].numpy()``, use ``np.asarray(out.op_probs[b])`` (or
-  drop the ``.numpy()``). Only ``op_probs``, ``col_probs`` and ``const_probs``
-  exist; there is no soft execution (``rows``, ``scalar``, ``lookup``).
+* :class:`NumpyOutputs` holds numpy arrays, not tensors, and only
+  ``op_probs``, ``col_probs`` and ``const_probs``: there is no soft execution
+  (``rows``, ``scalar``, ``lookup``).
 * ``model.config`` is a :class:`NumpyConfig` (same fields as
   :class:`~npqa.model.ModelConfig`); ``model.eval()`` is a no-op and
   ``model(batch, soft_execute=False)`` is :meth:`NumpyProgrammer.forward`.
