@@ -155,7 +155,8 @@ class TableQA:
             if not q.strip():
                 raise QuestionError("question", "empty question")
             linked = link_question(parse_question(q), tbl)
-            items.append(Item(Example("", q, tbl.source, []), linked, data, encode(linked, data, self.vocab, self.model.language, rows=False)))
+            enc = encode(linked, data, self.vocab, self.model.language, rows=False)  # no soft execution here
+            items.append(Item(Example("", q, tbl.source, []), linked, data, enc))
         out = self._forward(items)
         decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
         results = []
@@ -185,15 +186,15 @@ class TableQA:
 
     def _forward(self, items: list[Any]) -> Any:
         """The controller's distributions for ``items`` (numpy or torch model)."""
-        self.model.eval()
-        if not hasattr(self.model, "parameters"):  # the numpy twin
-            from npqa.npmodel import collate_numpy
+        from npqa.npmodel import NumpyProgrammer, collate_numpy
 
+        if isinstance(self.model, NumpyProgrammer):
             return self.model(collate_numpy([it.enc for it in items]))
         import torch
 
         from npqa.infer import forward_items
 
+        self.model.eval()
         before = torch.get_num_threads()
         torch.set_num_threads(self.threads)
         try:
