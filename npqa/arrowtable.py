@@ -66,7 +66,11 @@ _UNCLEAN = (
 """Cells :func:`npqa.table.collapse_whitespace` may change: every character ``str.split``
 splits on but the space (tests check the list against ``str.isspace``), two spaces, a
 space at either end. Only these cells are collapsed in Python."""
-_MONTH_START = r"(?i)(?:^| )(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"  # values._MONTH_WORD on collapsed text
+_MONTH_START = r"(?i)(?:^| )(?:jan|feb|mar|apr|may|jun|jul|aug|[sſ]ep|oct|nov|dec)"  # values._MONTH_WORD on collapsed text
+_MAYBE_DIGIT = r"[0-9]|[^\x00-\x{24f}]"
+"""Texts that may hold a digit for Python's ``\\d`` (any Unicode decimal digit): an ASCII
+digit, or a character beyond Latin Extended-B (no other decimal digit lies below
+U+0250), so accented Latin text is never sent to :func:`npqa.values.read_cell` for one."""
 _GROUP_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
 
 
@@ -460,8 +464,7 @@ def _classify(texts: "pa.StringArray") -> tuple[np.ndarray, ...]:
     rows = np.flatnonzero(~plain & ~empty)
     if len(rows):
         sub = texts.take(pa.array(rows)) if len(rows) < n else texts
-        maybe_digit = pc.or_(pc.match_substring_regex(sub, "[0-9]"), pc.invert(pc.string_is_ascii(sub)))
-        hit = flags(maybe_digit)
+        hit = flags(pc.match_substring_regex(sub, _MAYBE_DIGIT))
         short = flags(pc.less_equal(pc.utf8_length(sub), MAX_DATE_CHARS)) & ~hit
         if short.any():  # no digit: a date only when short with a month word
             ask = np.flatnonzero(short)
@@ -494,10 +497,11 @@ def match_blob(arr: "pa.StringArray") -> bytes:
     from npqa.text import match_text
 
     non_ascii = np.asarray(pc.invert(pc.string_is_ascii(arr)).to_numpy(zero_copy_only=False), dtype=bool)
-    if non_ascii.any():
-        rows = np.flatnonzero(non_ascii)
-        fixed = [match_text(t).replace("\n", " ") for t in arr.take(pa.array(rows)).to_pylist()]
-        arr = pc.replace_with_mask(arr, pa.array(non_ascii), pa.array(fixed, type=pa.string()))
+    if non_ascii.any():  # match_text once per distinct non-ASCII text
+        encoded = arr.filter(pa.array(non_ascii)).dictionary_encode()
+        fixed = [match_text(t).replace("\n", " ") for t in encoded.dictionary.to_pylist()]
+        fixed_rows = pa.array(fixed, type=pa.string()).take(encoded.indices)
+        arr = pc.replace_with_mask(arr, pa.array(non_ascii), fixed_rows)
     whole = pa.ListArray.from_arrays(pa.array([0, len(arr)], type=pa.int32()), arr)
     joined = pc.binary_join(whole, "\n")[0].as_buffer().to_pybytes()  # texts[0] + "\n" + texts[1] + …
     return normalise_lines(joined)

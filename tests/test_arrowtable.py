@@ -28,9 +28,10 @@ CELL = st.one_of(
         ["", "1", "-12", "3.5", "1,234", "2004", "0999", "2004-05-03", "2004-13-01", "May 3, 2004", "June 31, 1999",
          "3–1", "L 65–83", "$4.5 million", "1 000", "Oslo", "Los Angeles", "the", "a b", "  padded  ", "tab\there",
          "nbsp\u00a0here", "٣", "café", "January", "Sept. 9", "12 km", "n/a", "—", "1000", "1,000", "1000.0",
-         ".5 kg", "about 0.9999995 m", "won 2 games", "x 1.4999999", "ran 2.0000001 km", "-1 step", "0 left"]
+         ".5 kg", "about 0.9999995 m", "won 2 games", "x 1.4999999", "ran 2.0000001 km", "-1 step", "0 left",
+         "Zürich", "Dec Müller", "Décembre", "ſeptember 3", "ſep Øre", "Ĳssel 2004", "Ωmega ٣", "Łódź", "Ǆ x"]
     ),
-    st.text(alphabet="0123456789,.- abcMayJun–", max_size=12),
+    st.text(alphabet="0123456789,.- abcMayJun–éüſıİØ", max_size=12),
 )  # fmt: skip
 
 
