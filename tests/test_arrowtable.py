@@ -239,3 +239,11 @@ def test_options_and_names_agree_with_the_pandas_path(
     lazy = load_table(path, **options)
     assert all(isinstance(c, ArrowColumn) for c in lazy.columns)
     check_columns(eager, lazy)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x24F, exclude_categories=("Cs",)), max_size=12), min_size=1, max_size=20))
+def test_kernel_match_text_equals_match_text_below_u0250(texts: list[str]) -> None:
+    from npqa.text import match_text
+
+    assert arrowtable.latin_match_text(pa.array(texts, type=pa.string())).to_pylist() == [match_text(t) for t in texts]
