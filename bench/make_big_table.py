@@ -3,6 +3,7 @@
     python bench/make_big_table.py /tmp/big.csv                 # 1,000,000 rows x 10 columns
     python bench/make_big_table.py /tmp/wide.csv --wide         # 10,000 rows x 200 columns
     python bench/make_big_table.py /tmp/small.csv --rows 1000   # any size, same columns
+    python bench/make_big_table.py /tmp/accents.csv --accented  # 1,000,000 rows of accented Latin names
 
 Deterministic: the same ``--seed`` (default 0) and size give the same bytes.
 
@@ -85,6 +86,19 @@ def _column(kind: str, rows: int, rng: np.random.Generator) -> pd.Series:
     raise ValueError(f"unknown column kind {kind!r}")
 
 
+_ACCENTED = np.array(["zü", "ré", "mö", "ça", "ña", "lo", "ka", "ßi", "é", "ån", "ør", "ti", "vel"])
+
+
+def make_accented(rows: int, seed: int = 0) -> pd.DataFrame:
+    """``Name`` (two accented words, about a third of the rows distinct), ``Town``
+    (13 accented names) and ``Value`` (integers): text that is not ASCII."""
+    rng = np.random.default_rng(seed)
+    parts = [pd.Series(_ACCENTED[rng.integers(0, len(_ACCENTED), rows)]) for _ in range(5)]
+    name = (parts[0] + parts[1] + parts[2]).str.capitalize() + " " + parts[3] + parts[4]
+    town = pd.Series(_ACCENTED[rng.integers(0, len(_ACCENTED), rows)]).str.capitalize() + "berg"
+    return pd.DataFrame({"Name": name, "Town": town, "Value": pd.Series(rng.integers(0, 100_000, rows)).astype(str)})
+
+
 def make_table(rows: int, columns: int, seed: int = 0) -> pd.DataFrame:
     """A table of ``rows`` x ``columns`` cell strings; column ``j`` has kind ``KINDS[j % 10]``."""
     rng = np.random.default_rng(seed)
@@ -102,13 +116,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wide", action="store_true", help=f"{WIDE_ROWS:,} rows x {WIDE_COLUMNS} columns")
     parser.add_argument("--rows", type=int, help="number of rows (default: the benchmark's)")
     parser.add_argument("--columns", type=int, help="number of columns (default: the benchmark's)")
+    parser.add_argument("--accented", action="store_true", help="accented Latin names instead (3 columns)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rows = args.rows or (WIDE_ROWS if args.wide else TALL_ROWS)
     columns = args.columns or (WIDE_COLUMNS if args.wide else TALL_COLUMNS)
     if rows < 1 or columns < 1:
         parser.error("--rows and --columns must be at least 1")
-    frame = make_table(rows, columns, args.seed)
+    frame = make_accented(rows, args.seed) if args.accented else make_table(rows, columns, args.seed)
+    columns = frame.shape[1]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out, index=False, lineterminator="\n")
     size = args.out.stat().st_size
