@@ -245,12 +245,13 @@ def train(
     embed_dim: Annotated[int, typer.Option("--embed-dim", min=4, help="Word embedding size.")] = 64,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in --out.")] = False,
     soft_weight: Annotated[float, typer.Option("--soft-weight", help="Weight of the soft (Neural Programmer) loss.")] = 0.1,
+    ema: Annotated[float, typer.Option("--ema", min=0.0, max=0.99999, help="Decay of a moving average of the weights, evaluated and saved instead (0: off).")] = 0.0,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     from npqa.train import TrainConfig, train as run
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim,
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema,
                       command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
     logs = run(cfg, resume=resume)
     last = logs[-1] if logs else None

@@ -54,6 +54,7 @@ class TrainConfig:
     word_dropout: float = 0.1
     min_word_count: int = 2
     threads: int = 2
+    ema: float = 0.0  # decay of an exponential moving average of the weights, evaluated and saved instead (0 = off)
     command: str | None = None  # the command line that started the run, for the model card
 
 
@@ -131,10 +132,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
         mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout)
         model = NeuralProgrammer(mconfig, LANGUAGE)
         optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        average = _Average(model, cfg.ema) if cfg.ema > 0 else None
         logs: list[EpochLog] = []
         start_epoch, best = 0, -1.0
         if resume and (out / STATE).is_file():
-            start_epoch, best, logs = _restore(out, model, optim)
+            start_epoch, best, logs = _restore(out, model, optim, average)
             progress.console.print(f"resumed after epoch {start_epoch}")
         rng = np.random.default_rng(cfg.seed + start_epoch)
         trainable = [it for it in train_items if it.enc.programs is not None]
@@ -151,6 +153,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                 parts.total.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
                 optim.step()
+                if average is not None:
+                    average.update(model)
                 seen += len(batch_items)
                 n_batches += 1
                 total_loss += parts.total.item()
@@ -159,10 +163,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                 rate = seen / max(time.time() - t0, 1e-9)
                 progress.update(task, advance=len(batch_items), info=f"loss {total_loss / n_batches:.3f} {rate:.0f} ex/s")
             secs = time.time() - t0
+            shipped = average.model if average is not None else model  # what is evaluated and saved
             dev_acc = None
             if dev_items:
                 dtask = progress.add_task(f"dev {epoch}", total=len(dev_items), info="")
-                dev_acc = accuracy(model, dev_items, lambda n: progress.advance(dtask, n))
+                dev_acc = accuracy(shipped, dev_items, lambda n: progress.advance(dtask, n))
             log = EpochLog(
                 epoch, total_loss / max(n_batches, 1), total_mml / max(n_batches, 1), total_soft / max(n_batches, 1),
                 seen / max(secs, 1e-9), secs, dev_acc,
@@ -185,39 +190,69 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
             }
             best_now = dev_acc is not None and dev_acc > best
             best = max(best, dev_acc) if dev_acc is not None else best
-            _save_state(out, model, optim, epoch, best, logs)  # one atomic file: what --resume reads
-            save_model(model, vocab.words, out, card)
+            _save_state(out, model, optim, epoch, best, logs, average)  # one atomic file: what --resume reads
+            save_model(shipped, vocab.words, out, card)
             if best_now:
-                save_model(model, vocab.words, out / "best", card)
+                save_model(shipped, vocab.words, out / "best", card)
     return logs
 
 
+class _Average:
+    """An exponential moving average of the model's weights (``decay`` per step):
+    ``avg = decay * avg + (1 - decay) * weights`` after every optimizer step."""
+
+    def __init__(self, model: NeuralProgrammer, decay: float) -> None:
+        import copy
+
+        self.decay = decay
+        self.model = copy.deepcopy(model)
+        self.model.eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: NeuralProgrammer) -> None:
+        for avg, p in zip(self.model.parameters(), model.parameters()):
+            avg.mul_(self.decay).add_(p.detach(), alpha=1.0 - self.decay)
+
+
 def _save_state(
-    out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer, epoch: int, best: float, logs: list[EpochLog]
+    out: Path,
+    model: NeuralProgrammer,
+    optim: torch.optim.Optimizer,
+    epoch: int,
+    best: float,
+    logs: list[EpochLog],
+    average: _Average | None = None,
 ) -> None:
-    """Weights, optimizer and RNG state in one atomically written file, so a
-    kill at any moment leaves a consistent checkpoint to resume from."""
+    """Weights (and their moving average), optimizer and RNG state in one atomically
+    written file, so a kill at any moment leaves a consistent checkpoint to resume from."""
+    state = {
+        "model": model.state_dict(),
+        "optim": optim.state_dict(),
+        "epoch": epoch,
+        "best": best,
+        "log": json.dumps([asdict(x) for x in logs]),
+        "torch_rng": torch.get_rng_state(),
+    }
+    if average is not None:
+        state["average"] = average.model.state_dict()
     buf = io.BytesIO()
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "optim": optim.state_dict(),
-            "epoch": epoch,
-            "best": best,
-            "log": json.dumps([asdict(x) for x in logs]),
-            "torch_rng": torch.get_rng_state(),
-        },
-        buf,
-    )
+    torch.save(state, buf)
     atomic_write(out / STATE, buf.getvalue())
 
 
-def _restore(out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer) -> tuple[int, float, list[EpochLog]]:
-    """Load the checkpoint of ``out`` into ``model`` and ``optim``; ModelError if it does not fit."""
+def _restore(
+    out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer, average: _Average | None = None
+) -> tuple[int, float, list[EpochLog]]:
+    """Load the checkpoint of ``out`` into ``model``, ``optim`` (and the weights'
+    moving average); ModelError if it does not fit."""
     try:
         state = torch.load(out / STATE, weights_only=True)
         model.load_state_dict(state["model"])
         optim.load_state_dict(state["optim"])
+        if average is not None:
+            average.model.load_state_dict(state["average"])
     except (RuntimeError, KeyError, ValueError, EOFError, pickle.UnpicklingError) as err:
         raise ModelError(str(out / STATE), f"checkpoint does not fit this run ({str(err).splitlines()[0][:200]})") from None
     torch.set_rng_state(state["torch_rng"])

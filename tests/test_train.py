@@ -38,3 +38,26 @@ def test_same_seed_gives_the_same_model(tmp_path: Path) -> None:
     b, _, _ = load_model(tmp_path / "b")
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.equal(x, y), name
+
+
+def test_the_moving_average_of_the_weights_is_what_is_saved(tmp_path: Path) -> None:
+    """With ema > 0 the model directory holds the averaged weights, which differ from
+    the last step's weights kept (for resuming) in train_state.pt."""
+    from npqa.train import STATE
+
+    train(tiny_config(tmp_path / "m", epochs=2, ema=0.9))
+    saved, _, _ = load_model(tmp_path / "m")
+    state = torch.load(tmp_path / "m" / STATE, weights_only=True)
+    for name, tensor in saved.state_dict().items():
+        assert torch.equal(tensor, state["average"][name]), name
+    assert any(not torch.equal(state["model"][k], state["average"][k]) for k in state["model"])
+
+
+def test_a_resumed_averaged_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> None:
+    train(tiny_config(tmp_path / "whole", epochs=2, seed=5, ema=0.9))
+    train(tiny_config(tmp_path / "split", epochs=1, seed=5, ema=0.9))
+    train(tiny_config(tmp_path / "split", epochs=2, seed=5, ema=0.9), resume=True)
+    a, _, _ = load_model(tmp_path / "whole")
+    b, _, _ = load_model(tmp_path / "split")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.allclose(x, y, atol=1e-6), name
