@@ -24,8 +24,8 @@ WTQ = ROOT.parent / "shared" / "wtq"
 _ONE_RUN = """
 import json, statistics, sys, time
 from npqa.api import TableQA
-from npqa.table import load_table
-from npqa.wtq import read_examples
+from npqa.table.read import load_table
+from npqa.train.wtq import read_examples
 model, engine, data, root, rows = sys.argv[1] or None, sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 qa = TableQA.load(model, engine=engine)
 tables, asked = {}, []

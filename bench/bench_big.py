@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     path = str(args.table)
     benches = {
         "pandas_read_csv": [sys.executable, "-c", f"import pandas as pd; pd.read_csv({path!r})"],
-        "load_table": [sys.executable, "-c", f"from npqa.table import load_table; load_table({path!r})"],
+        "load_table": [sys.executable, "-c", f"from npqa.table.read import load_table; load_table({path!r})"],
     }
     if args.model is not None:
         benches["npqa_ask"] = [sys.executable, "-m", "npqa.cli", "ask", path, args.question, "--model", str(args.model), "--json"]

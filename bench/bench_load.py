@@ -1,4 +1,4 @@
-"""Benchmark: load every WTQ table and read (and, when npqa.question exists, prepare)
+"""Benchmark: load every WTQ table and read (and, when npqa.question.link exists, prepare)
 every training question.
 
     python bench/bench_load.py --runs 5            # 5 cold processes, each time and the median
@@ -30,8 +30,8 @@ THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 def run_once(root: Path, tsv: Path, with_questions: bool, kinds: bool) -> dict[str, object]:
     """Load all tables under ``root/csv`` and read ``tsv``; timings in seconds."""
     t0 = time.perf_counter()
-    from npqa.table import load_table
-    from npqa.wtq import read_examples
+    from npqa.table.read import load_table
+    from npqa.train.wtq import read_examples
 
     t_import = time.perf_counter()
     paths = sorted((root / "csv").glob("*/*.csv"))
@@ -61,12 +61,12 @@ def run_once(root: Path, tsv: Path, with_questions: bool, kinds: bool) -> dict[s
 
 
 def question_module_available() -> bool:
-    """True when ``npqa.question`` (another engineer's module) is importable."""
-    return importlib.util.find_spec("npqa.question") is not None
+    """True when ``npqa.question.link`` (another engineer's module) is importable."""
+    return importlib.util.find_spec("npqa.question.link") is not None
 
 
 def _prepare_questions(questions: list[str]) -> int:
-    from npqa.question import parse_question  # type: ignore[import-not-found]
+    from npqa.question.parse import parse_question  # type: ignore[import-not-found]
 
     for text in questions:
         parse_question(text)
@@ -140,7 +140,7 @@ def main() -> None:
     child_args = ["--root", str(args.root), "--tsv", str(tsv)]
     if not with_questions:
         child_args.append("--no-questions")
-        print("question preparation: skipped (npqa.question not available or --no-questions)")
+        print("question preparation: skipped (npqa.question.link not available or --no-questions)")
     run_children(args.runs, child_args + (["--kinds"] if args.kinds else []))
 
 

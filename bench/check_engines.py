@@ -19,9 +19,9 @@ WTQ = ROOT.parent / "shared" / "wtq"
 def main(argv: list[str] | None = None) -> int:
     from npqa.api import TableQA
     from npqa.errors import NpqaError
-    from npqa.metric import check
-    from npqa.table import load_table
-    from npqa.wtq import read_examples
+    from npqa.train.metric import check
+    from npqa.table.read import load_table
+    from npqa.train.wtq import read_examples
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="model directory (default: the shipped model)")

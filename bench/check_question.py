@@ -25,10 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from npqa.question import LinkedQuestion, clear_caches, link_question, parse_question  # noqa: E402
-from npqa.table import Table  # noqa: E402
-from npqa.text import match_text  # noqa: E402
-from npqa.wtq import Example, TableCache, read_examples  # noqa: E402
+from npqa.question.link import LinkedQuestion, clear_caches, link_question  # noqa: E402
+from npqa.question.parse import parse_question  # noqa: E402
+from npqa.table.column import Table  # noqa: E402
+from npqa.table.text import match_text  # noqa: E402
+from npqa.train.wtq import Example, TableCache, read_examples  # noqa: E402
 
 WTQ = ROOT.parent / "shared" / "wtq"
 NUMERIC_NER = {"NUMBER", "ORDINAL", "PERCENT", "MONEY"}

@@ -8,7 +8,7 @@ table, the share of cells where CoreNLP gives a ``number`` that
 ``date`` (compared as ``yyyy-mm-dd`` with ``xx``), ``num2`` against
 :func:`npqa.values.parse_number2` (for information), the combined agreement, and
 the most frequent kinds of disagreement with examples. The cell text is
-whitespace-collapsed first, as :mod:`npqa.table` does.
+whitespace-collapsed first, as :mod:`npqa.table.read` does.
 
 ``canon``: over the 3,537 questions of ``tagged/pristine-seen-tables.tagged``, the
 share of gold answers (and of items) whose value from
@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from npqa.metric import DateValue, NumberValue, StringValue, Value, to_gold_values, to_value, unescape_tsv  # noqa: E402
-from npqa.values import parse_date, parse_number, parse_number2  # noqa: E402
+from npqa.train.metric import DateValue, NumberValue, StringValue, Value, to_gold_values, to_value, unescape_tsv  # noqa: E402
+from npqa.table.values import parse_date, parse_number, parse_number2  # noqa: E402
 
 WTQ = ROOT.parent / "shared" / "wtq"
 csv.field_size_limit(1 << 30)

@@ -23,10 +23,11 @@ WTQ = ROOT.parent / "shared" / "wtq"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from npqa.dataset import load_split, prepare
-    from npqa.decode import decode_outputs
-    from npqa.metric import check
-    from npqa.npmodel import NumpyOutputs, NumpyProgrammer, collate_numpy
+    from npqa.train.prepare import load_split, prepare
+    from npqa.model.decode import decode_outputs
+    from npqa.train.metric import check
+    from npqa.model.batch import collate_numpy
+    from npqa.model.npcontroller import NumpyOutputs, NumpyProgrammer
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="+", help="model directories")
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         mean = NumpyOutputs(*(np.mean([getattr(o, f) for o in outs], axis=0) for f in ("op_probs", "col_probs", "const_probs")))
         for k, out in enumerate([*outs, mean]):
             for it, cands in zip(chunk, decode_outputs(models[0], out, chunk)):
-                correct[k] += bool(cands) and bool(check(it.example.answers, list(cands[0].answer.items)))
+                correct[k] += bool(cands) and bool(check(it.answers, list(cands[0].answer.items)))
     n = len(items)
     for name, c in zip([*args.models, "ensemble"], correct):
         print(f"{name}: accuracy={c / n:.4f} correct={c} examples={n}")

@@ -36,8 +36,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from npqa.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
-from npqa.values import Date
+from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
+from npqa.table.values import Date
 
 LANGUAGE = Language()
 
@@ -99,7 +99,7 @@ for _name, _doc, _cmp, _sql_op in [
 
 
 def _word_match(column: Any, value: str) -> np.ndarray:
-    from npqa.text import padded
+    from npqa.table.text import padded
 
     needle = padded(value)
     return np.array([needle in cell for cell in column.norm], dtype=bool)

@@ -12,18 +12,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
 from npqa.errors import ModelError, ProgramError, QuestionError
-
-
-def default_model_dir() -> Path:
-    """The directory of the model shipped inside the package (``npqa/model``)."""
-    return Path(str(resources.files("npqa").joinpath("model")))
+from npqa.model.files import default_model_dir
+from npqa.session import TableSession
 
 
 @dataclass
@@ -102,7 +98,7 @@ class TableQA:
         """Load a model directory (default: the model shipped in the package).
 
         ``engine="numpy"`` (the default) answers with the numpy twin of the
-        controller (:mod:`npqa.npmodel`), so asking never imports torch;
+        controller (:mod:`npqa.model.npcontroller`), so asking never imports torch;
         ``engine="torch"`` loads the torch model (training, ``predict``, ``eval``),
         using ``threads`` torch threads while answering. Raises
         :class:`ModelError` for a directory that is not an npqa model.
@@ -111,12 +107,12 @@ class TableQA:
         if model_dir is None and not (directory / "config.json").is_file():
             raise ModelError(str(directory), "no default model is shipped with this install; pass --model DIR")
         if engine == "numpy":
-            from npqa.npmodel import NumpyProgrammer
+            from npqa.model.npcontroller import NumpyProgrammer
 
             return cls(*NumpyProgrammer.load(directory), threads=threads)
         if engine != "torch":
             raise ValueError(f"unknown engine {engine!r} (numpy or torch)")
-        from npqa.model_io import load_model
+        from npqa.model.files import load_model
 
         return cls(*load_model(directory), threads=threads)
 
@@ -135,28 +131,21 @@ class TableQA:
     ) -> list[AskResult]:
         """Answer several questions about one table, reading it once.
 
-        Raises :class:`QuestionError` for a question without any word or number.
+        ``table`` is anything :meth:`TableSession.open` takes (a session is
+        reused as is). Raises :class:`QuestionError` for a question without any
+        word or number.
         """
-        from npqa.dataset import Item
-        from npqa.decode import decode_outputs
-        from npqa.execdata import TableData
-        from npqa.features import encode
-        from npqa.question import link_question, parse_question
-        from npqa.sql import Schema, render
-        from npqa.table import Table, load_table
-        from npqa.wtq import Example
+        from npqa.model.decode import decode_outputs
+        from npqa.model.inputs import prepare_item
 
-        tbl = table if isinstance(table, Table) else load_table(table, **table_options)
-        data = TableData.from_table(tbl)
-        schema = Schema.of([c.name for c in data.columns], [c.kind for c in data.columns])
+        session = TableSession.open(table, **table_options)
         questions = list(questions)
         items = []
         for q in questions:
             if not q.strip():
                 raise QuestionError("question", "empty question")
-            linked = link_question(parse_question(q), tbl)
-            enc = encode(linked, data, self.vocab, self.model.language, rows=False)  # no soft execution here
-            items.append(Item(Example("", q, tbl.source, []), linked, data, enc))
+            # rows=False: no soft execution here, so no per-row model arrays
+            items.append(prepare_item(session.table, q, self.vocab, self.model.language, rows=False))
         out = self._forward(items)
         decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
         results = []
@@ -165,10 +154,7 @@ class TableQA:
                 results.append(AskResult([], "", "", 0.0, [], question=questions[b]))
                 continue
             best = cands[0]
-            try:
-                sql = render(best.program, schema, self.model.language, dialect=dialect)
-            except ValueError as err:  # sqlglot: unknown dialect
-                raise ProgramError("--dialect", str(err).splitlines()[0]) from None
+            sql = session.sql(best.program, self.model.language, dialect)
             results.append(
                 AskResult(
                     answer=list(best.answer.items),
@@ -186,13 +172,14 @@ class TableQA:
 
     def _forward(self, items: list[Any]) -> Any:
         """The controller's distributions for ``items`` (numpy or torch model)."""
-        from npqa.npmodel import NumpyProgrammer, collate_numpy
+        from npqa.model.batch import collate_numpy
+        from npqa.model.npcontroller import NumpyProgrammer
 
         if isinstance(self.model, NumpyProgrammer):
             return self.model(collate_numpy([it.enc for it in items]))
         import torch
 
-        from npqa.infer import forward_items
+        from npqa.train.infer import forward_items
 
         self.model.eval()
         before = torch.get_num_threads()
@@ -204,19 +191,19 @@ class TableQA:
             torch.set_num_threads(before)
 
     def _steps(self, out: Any, b: int, best: Any, item: Any) -> list[StepInfo]:
-        from npqa.textform import format_constant
+        from npqa.lang.textform import format_constant
 
-        from npqa.executor import apply_row_step
+        from npqa.lang.executor import apply_row_step
 
         names = [op.name for op in self.model.ops]
         steps = []
-        current = np.ones(item.data.n_rows, dtype=bool)
+        current = np.ones(item.table.n_rows, dtype=bool)
         for t, choice in enumerate(best.choices):
             probs = np.asarray(out.op_probs[b, t])
             top3 = {names[o]: round(float(probs[o]), 4) for o in np.argsort(-probs)[:3] if probs[o] > 0}
             step = choice.step
             if t < len(best.choices) - 1:
-                current = apply_row_step(current, step, item.data, self.model.language)
+                current = apply_row_step(current, step, item.table, self.model.language)
             steps.append(
                 StepInfo(
                     op=step.op,
@@ -235,7 +222,7 @@ class TableQA:
 
     def _column_probs(self, out: Any, b: int, best: Any, item: Any) -> list[dict[str, float]]:
         names = [op.name for op in self.model.ops]
-        cols = [c.name for c in item.data.columns]
+        cols = [c.name for c in item.table.columns]
         res = []
         for t, choice in enumerate(best.choices):
             o = names.index(choice.step.op)
@@ -278,36 +265,24 @@ def sql_of(
     ``model_dir`` answers it and its program's SQL is returned. With ``db`` the
     table is also written there as SQLite table ``t``, so the SQL runs as is.
     """
-    from npqa.programs import run_program
-    from npqa.table import Table, load_table
+    from npqa.lang.programs import run_program
 
-    tbl = table if isinstance(table, Table) else load_table(table)
+    session = TableSession.open(table)
     try:
-        run = run_program(tbl, text, dialect=dialect)
+        run = run_program(session.table, text, dialect=dialect)
     except ProgramError as err:
         if err.what != "program" or not text.strip() or not looks_like_question(text):
             raise
     else:
         if db is not None:
-            write_table_db(tbl, db)
+            session.write_db(db)
         return SqlOf(run.sql, run.program, list(run.answer.items), False)
-    result = TableQA.load(model_dir).ask(tbl, text, dialect=dialect)
+    result = TableQA.load(model_dir).ask(session, text, dialect=dialect)
     if db is not None:
-        write_table_db(tbl, db)
+        session.write_db(db)
     return SqlOf(result.sql, result.program, result.answer, True)
 
 
 def write_table_db(table: Any, db: str | Path) -> None:
-    """Write ``table`` as SQLite table ``t`` (the database the printed SQL runs on)."""
-    import sqlite3
-
-    from npqa.errors import TableError
-    from npqa.execdata import TableData
-    from npqa.sql import write_sqlite
-
-    try:
-        write_sqlite(TableData.from_table(table), db)
-    except OSError as err:
-        raise TableError(str(db), f"cannot write the database: {err.strerror or err}") from None
-    except sqlite3.Error as err:  # not a database file, a directory, a read-only place
-        raise TableError(str(db), f"cannot write the database: {err}") from None
+    """Write ``table`` (anything :meth:`TableSession.open` takes) as SQLite table ``t``."""
+    TableSession.open(table).write_db(db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from npqa.grammars.ops import LANGUAGE
-from npqa.language import OpSpec, Program, Step
+from npqa.lang.language import OpSpec, Program, Step
 
 
 def programs(kinds: dict[str, str], consts: list[object], max_row_steps: int) -> st.SearchStrategy[Program]:

@@ -1,4 +1,4 @@
-"""The Python API (``npqa.api``) and the explanation views (``npqa.explain``)."""
+"""The Python API (``npqa.api``) and the explanation views (``npqa.cli.explain``)."""
 from __future__ import annotations
 
 import json
@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from npqa.api import AskResult, TableQA, looks_like_question, sql_of, write_table_db
 from npqa.cli import app
 from npqa.errors import ModelError, ProgramError, QuestionError
-from npqa.explain import html_page, render_steps, shown_rows, write_html
-from npqa.metric import check
-from npqa.table import load_table
+from npqa.cli.explain import html_page, render_steps, shown_rows, write_html
+from npqa.train.metric import check
+from npqa.table.read import load_table
 
 from test_cli import ASK_FIELDS, TABLE, tiny_model_dir
 

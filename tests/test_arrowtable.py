@@ -1,4 +1,4 @@
-"""The pyarrow reader of big files (``npqa.arrowtable``) gives what the pandas path gives.
+"""The pyarrow reader of big files (``npqa.table.arrow``) gives what the pandas path gives.
 
 Every test lowers ``ARROW_MIN_BYTES`` to 0 so that small files drawn here take
 the big-file path, and compares field by field with the same file read with the
@@ -16,12 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npqa import arrowtable
-from npqa.arrowtable import ArrowColumn, parse_distinct
-from npqa.execdata import LazyColumnData, TableData
-from npqa.question import clear_caches, link_question, parse_question
-from npqa.table import Table, load_table
-from npqa.values import parse_cells
+from npqa.table import arrow as arrowtable
+from npqa.table.arrow import ArrowColumn, parse_distinct
+from npqa.question.link import clear_caches, link_question
+from npqa.question.parse import parse_question
+from npqa.table.column import Table
+from npqa.table.read import load_table
+from npqa.table.values import parse_cells
 
 CELL = st.one_of(
     st.sampled_from(
@@ -164,8 +165,8 @@ def test_linking_and_table_data_agree_with_the_pandas_path(tmp_path: Path, monke
         for field in ("column_name_match", "column_cell_match", "token_cell_match", "constant_column_match",
                       "cell_match", "constant_context_column"):  # fmt: skip
             assert np.array_equal(getattr(a, field), getattr(b, field)), field
-    de, dz = TableData.from_table(eager), TableData.from_table(lazy)
-    assert all(isinstance(c, LazyColumnData) for c in dz.columns)
+    de, dz = eager, lazy
+    assert all(isinstance(c, ArrowColumn) for c in dz.columns)
     for ce, cz in zip(de.columns, dz.columns):
         assert (cz.name, cz.kind, cz.texts) == (ce.name, ce.kind, ce.texts)
         for f in ("nonempty", "num", "year", "month", "day", "order"):
@@ -193,12 +194,12 @@ def test_quoted_line_breaks_are_read_inside_the_cell(tmp_path: Path, monkeypatch
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.lists(st.one_of(CELL, st.text(max_size=15)), min_size=1, max_size=30), st.integers(0, 3))
 def test_vectorised_match_lines_equal_match_lines(texts: list[str], start: int) -> None:
-    from npqa.question import match_lines
-    from npqa.table import collapse_whitespace
+    from npqa.table.text import match_blob, match_lines
+    from npqa.table.read import collapse_whitespace
 
     texts = [collapse_whitespace(t) for t in texts]
     arr = pa.array(texts, type=pa.string()).slice(min(start, len(texts) - 1))  # also a sliced array
-    assert arrowtable.match_blob(arr) == match_lines(arr.to_pylist())
+    assert match_blob(arr) == match_lines(arr.to_pylist())
 
 
 def test_a_cp1252_file_is_decoded_first_and_still_read_by_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,6 +245,6 @@ def test_options_and_names_agree_with_the_pandas_path(
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x24F, exclude_categories=("Cs",)), max_size=12), min_size=1, max_size=20))
 def test_kernel_match_text_equals_match_text_below_u0250(texts: list[str]) -> None:
-    from npqa.text import match_text
+    from npqa.table.text import latin_match_text, match_text
 
-    assert arrowtable.latin_match_text(pa.array(texts, type=pa.string())).to_pylist() == [match_text(t) for t in texts]
+    assert latin_match_text(pa.array(texts, type=pa.string())).to_pylist() == [match_text(t) for t in texts]

@@ -18,7 +18,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from npqa.cli import app
-from npqa.metric import check
+from npqa.train.metric import check
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "data" / "tiny"
@@ -34,7 +34,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Train the tiny model once per session (shared by test_cli and test_api)."""
     out = tmp_path_factory.getbasetemp() / "npqa_tiny_model"
     if not (out / "config.json").is_file():
-        from npqa.train import TrainConfig, train
+        from npqa.train.loop import TrainConfig, train
 
         train(TrainConfig(train=str(TINY_TSV), tables_root=str(TINY), out=str(out), epochs=2, hidden=32, embed_dim=16, threads=1))
     return out

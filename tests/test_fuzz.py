@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from npqa.cli import app
-from npqa import values
-from npqa.values import parse_cells, parse_date, parse_number, parse_number2, read_cell
+from npqa.table import values
+from npqa.table.values import parse_cells, parse_date, parse_number, parse_number2, read_cell
 
 CASE_SECONDS = 20  # a case running longer than this is a hang
 EXAMPLES = int(os.environ.get("NPQA_FUZZ_EXAMPLES", "120"))  # per command; bench/fuzz_long.py raises it
@@ -199,7 +199,7 @@ def test_odd_table_bytes(data: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from npqa.train import TrainConfig, train
+    from npqa.train.loop import TrainConfig, train
 
     out = tmp_path_factory.mktemp("tinymodel")
     train(TrainConfig(train="data/tiny/data/tiny.tsv", tables_root="data/tiny", out=str(out), epochs=1, hidden=16,
@@ -283,7 +283,7 @@ def reference_date(text: str) -> values.Date | None:
 
 
 def test_the_longest_date_fits_under_the_length_cutoff() -> None:
-    from npqa.values import MAX_DATE_CHARS
+    from npqa.table.values import MAX_DATE_CHARS
 
     longest = "Thursnesday., September. 30th, 2004"
     assert parse_date(longest) is not None and len(longest) <= MAX_DATE_CHARS
@@ -293,7 +293,7 @@ def test_the_longest_date_fits_under_the_length_cutoff() -> None:
 @given(st.lists(st.one_of(st.sampled_from(CELLS), st.text(max_size=8)), min_size=1, max_size=20))
 def test_columns_keep_their_distinct_texts_and_codes(cells: list[str]) -> None:
     """Column.distinct[Column.codes] is the column's texts, so callers can work per distinct text."""
-    from npqa.table import make_column
+    from npqa.table.read import make_column
 
     column = make_column("c", cells)
     assert column.distinct is not None and column.codes is not None
@@ -305,8 +305,8 @@ def test_columns_keep_their_distinct_texts_and_codes(cells: list[str]) -> None:
 
 @contextmanager
 def arrow_path() -> Iterator[None]:
-    """Every file read by the big-file path (:mod:`npqa.arrowtable`), however small."""
-    from npqa import arrowtable
+    """Every file read by the big-file path (:mod:`npqa.table.arrow`), however small."""
+    from npqa.table import arrow as arrowtable
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(arrowtable, "ARROW_MIN_BYTES", 0)

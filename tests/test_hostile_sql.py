@@ -19,13 +19,13 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from npqa.execdata import TableData
-from npqa.executor import execute
+from npqa.lang.executor import execute
 from npqa.grammars.ops import LANGUAGE
 from strategies import programs as random_programs
-from npqa.language import Program, Step
-from npqa.sql import TABLE, Schema, program_sql, render, write_sqlite
-from npqa.table import Table, make_column
+from npqa.lang.language import Program, Step
+from npqa.lang.sql import TABLE, Schema, program_sql, render, write_sqlite
+from npqa.table.column import Table
+from npqa.table.read import make_column
 
 HOSTILE = [
     '"',
@@ -112,7 +112,7 @@ def hostile_tables(draw: st.DrawFn) -> Table:
     return Table(unique, "<hostile>")
 
 
-def constants(data: TableData) -> list[object]:
+def constants(data: Table) -> list[object]:
     out: list[object] = []
     for col in data.columns:
         out += [float(x) for x in col.num[~np.isnan(col.num)]]
@@ -120,7 +120,7 @@ def constants(data: TableData) -> list[object]:
     return out
 
 
-def programs(data: TableData) -> st.SearchStrategy[Program]:
+def programs(data: Table) -> st.SearchStrategy[Program]:
     return random_programs(data.column_kinds, constants(data), max_row_steps=2)
 
 
@@ -155,7 +155,7 @@ def table_without_nul_names(table: Table) -> bool:
 @given(st.data())
 def test_hostile_names_and_cells_only_read_t_and_agree(draw: st.DataObject) -> None:
     table = draw.draw(hostile_tables().filter(table_without_nul_names))  # NUL names: see the last test
-    data = TableData.from_table(table)
+    data = table
     program = draw.draw(programs(data))
     conn = sqlite3.connect(":memory:")
     schema = write_sqlite(data, conn)
@@ -194,7 +194,7 @@ def test_drop_table_name_is_just_a_name() -> None:
     """A column called ``"; DROP TABLE t; --`` is selected, not executed."""
     name = '"; DROP TABLE t; --'
     table = Table([make_column(name, ["a", "b"]), make_column("n", ["1", "2"])], "<hostile>")
-    data = TableData.from_table(table)
+    data = table
     conn = sqlite3.connect(":memory:")
     schema = write_sqlite(data, conn)
     program = LANGUAGE.canonical([Step("greater", "n", 1.0), Step("print", name, None)])
@@ -211,7 +211,7 @@ def test_ten_kilobyte_name_round_trips() -> None:
     sql = render(program, schema, LANGUAGE)
     assert same_tree(sql, program_sql(program, schema, LANGUAGE))
     conn = sqlite3.connect(":memory:")
-    write_sqlite(TableData.from_table(table), conn)
+    write_sqlite(table, conn)
     got, audit = run_audited(conn, sql)
     assert got == ["x", "y"] and audit.denied == []
 
@@ -222,7 +222,7 @@ def test_nul_in_a_column_name_is_a_named_error() -> None:
     import pandas as pd
 
     from npqa.errors import TableError
-    from npqa.table import load_table
+    from npqa.table.read import load_table
 
     with pytest.raises(TableError, match="NUL"):
         load_table(pd.DataFrame({"a\x00b": ["1"]}))

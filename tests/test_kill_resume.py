@@ -20,7 +20,7 @@ import pytest
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from npqa.model_io import CONFIG, TRAIN_STATE, VOCAB, WEIGHTS, load_model
+from npqa.model.files import CONFIG, TRAIN_STATE, VOCAB, WEIGHTS, load_model
 
 REPO = Path(__file__).resolve().parent.parent
 EPOCHS = 3
@@ -99,7 +99,7 @@ def test_a_kill_during_a_write_leaves_the_old_file_whole(tmp_path: Path) -> None
     (a crash between write and rename; it is hidden and never read as the file)."""
     target = tmp_path / "f.json"
     script = (
-        "import json, sys; from pathlib import Path; from npqa.model_io import atomic_write\n"
+        "import json, sys; from pathlib import Path; from npqa.model.files import atomic_write\n"
         "p = Path(sys.argv[1]); i = 0\n"
         "while True:\n"
         "    atomic_write(p, json.dumps({'i': i, 'pad': 'x' * 200_000}).encode()); i += 1\n"
@@ -127,8 +127,9 @@ def test_a_kill_during_a_write_leaves_the_old_file_whole(tmp_path: Path) -> None
 def checkpoint(out: Path) -> None:
     """A valid checkpoint of the size ``npqa train`` builds by default (weights, config, vocab)."""
     from npqa.grammars.ops import LANGUAGE
-    from npqa.model import ModelConfig, NeuralProgrammer
-    from npqa.model_io import save_model
+    from npqa.model.config import ModelConfig
+    from npqa.model.controller import NeuralProgrammer
+    from npqa.model.files import save_model
 
     words = ["<pad>", "<unk>", "<num>", "how"]
     save_model(NeuralProgrammer(ModelConfig(len(words)), LANGUAGE), words, out, {"model_id": "t"})

@@ -9,16 +9,16 @@ import pytest
 from sqlglot import exp
 
 from npqa.errors import ProgramError
-from npqa.execdata import TableData
-from npqa.executor import execute
+from npqa.lang.executor import execute
 from npqa.grammars.ops import LANGUAGE
-from npqa.language import ColumnType, OpSpec, Program, Result, Role, Step
-from npqa.sql import render, write_sqlite
-from npqa.table import Table, make_column
-from npqa.textform import parse, to_text
+from npqa.lang.language import ColumnType, OpSpec, Program, Result, Role, Step
+from npqa.lang.sql import render, write_sqlite
+from npqa.table.column import Table
+from npqa.table.read import make_column
+from npqa.lang.textform import parse, to_text
 
 
-def table() -> TableData:
+def table() -> Table:
     """
     | City        | Pop   | Year |
     |-------------|-------|------|
@@ -26,15 +26,13 @@ def table() -> TableData:
     | Saskatoon   | 270   | 2006 |
     | Calgary     | 1,300 | 2004 |
     """
-    return TableData.from_table(
-        Table(
-            [
-                make_column("City", ["Los Angeles", "Saskatoon", "Calgary"]),
-                make_column("Pop", ["3,901", "270", "1,300"]),
-                make_column("Year", ["2004", "2006", "2004"]),
-            ],
-            "<test>",
-        )
+    return Table(
+        [
+            make_column("City", ["Los Angeles", "Saskatoon", "Calgary"]),
+            make_column("Pop", ["3,901", "270", "1,300"]),
+            make_column("Year", ["2004", "2006", "2004"]),
+        ],
+        "<test>",
     )
 
 

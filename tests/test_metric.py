@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from npqa.errors import DataError
-from npqa.metric import (
+from npqa.train.metric import (
     DateValue,
     NumberValue,
     StringValue,

@@ -19,8 +19,9 @@ from safetensors.torch import load_file, save_file
 
 from npqa.errors import ModelError
 from npqa.grammars.ops import LANGUAGE
-from npqa.model import ModelConfig, NeuralProgrammer
-from npqa.model_io import CONFIG, FORMAT, TRAIN_STATE, VOCAB, WEIGHTS, atomic_write, load_model, save_model
+from npqa.model.config import ModelConfig
+from npqa.model.controller import NeuralProgrammer
+from npqa.model.files import CONFIG, FORMAT, TRAIN_STATE, VOCAB, WEIGHTS, atomic_write, load_model, save_model
 
 WORDS = ["<pad>", "<unk>", "<num>", "how", "many"]
 

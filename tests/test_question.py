@@ -1,4 +1,4 @@
-"""Tests for npqa.question: tokens, constants, linking and match features.
+"""Tests for npqa.question.link: tokens, constants, linking and match features.
 
 Most linking tests use this table (drawn here, built column by column):
 
@@ -18,22 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npqa.errors import QuestionError
-from npqa.question import (
-    Constant,
-    LinkedQuestion,
-    cached_index,
-    index_table,
-    link_question,
-    parse_question,
-    stem,
-)
-from npqa.table import Column, Table
-from npqa.text import padded
-from npqa.values import Date
+from npqa.question.link import LinkedQuestion, link_question
+from npqa.question.parse import Constant, parse_question
+from npqa.table.index import cached_index, index_table
+from npqa.table.text import stem
+from npqa.table.column import MemoryColumn, Table
+from npqa.table.text import padded
+from npqa.table.values import Date
 
 
-def _column(name: str, texts: list[str], numbers: list[float] | None = None, dates: list[Date | None] | None = None, kind: str = "text") -> Column:
-    return Column(
+def _column(name: str, texts: list[str], numbers: list[float] | None = None, dates: list[Date | None] | None = None, kind: str = "text") -> MemoryColumn:
+    return MemoryColumn(
         name=name,
         texts=texts,
         numbers=np.array(numbers if numbers is not None else [math.nan] * len(texts), dtype=np.float64),
@@ -420,14 +415,14 @@ def test_explicit_index_gives_same_features_as_cached() -> None:
 def test_cached_index_is_dropped_with_its_table() -> None:
     import gc
 
-    from npqa import question
+    from npqa.table import index
 
     table = _table()
     cached_index(table)
     key = id(table)
     del table
     gc.collect()
-    assert key not in question._INDEX_CACHE
+    assert key not in index._INDEX_CACHE
 
 
 def test_wide_table_features_reach_columns_past_the_64th() -> None:
@@ -476,7 +471,7 @@ def test_any_text_parses_or_raises_question_error(text: str) -> None:
 def test_stop_word_lines_are_found_the_same_way_in_mostly_long_columns() -> None:
     """all_stop reads only the short lines of a column of long texts; the result is the
     full reading with lines over STOP_LINE_MAX_BYTES never counted as stop words alone."""
-    from npqa.question import STOP_LINE_MAX_BYTES, ColumnWords, _all_stop_lines
+    from npqa.table.index import STOP_LINE_MAX_BYTES, ColumnWords, _all_stop_lines
 
     long_stop = " ".join(["the of and a to in is was"] * 4)  # stop words alone, but longer than the cap
     texts = ["the", "The Band", "of the", long_stop] + [f"a long line about river number {i} " * 3 for i in range(20)]

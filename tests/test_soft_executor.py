@@ -9,11 +9,12 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from npqa.execdata import TableData
-from npqa.features import table_arrays
+from npqa.model.features import table_arrays
 from npqa.grammars.ops import LANGUAGE
-from npqa.language import Role
-from npqa.model import NeuralProgrammer, ModelConfig, SoftColumns
+from npqa.lang.language import Role
+from npqa.table.column import Table
+from npqa.model.config import ModelConfig
+from npqa.model.controller import NeuralProgrammer, SoftColumns
 from test_sql_agreement import constants_of, tables
 
 OPS_SEEN: Counter[str] = Counter()
@@ -21,7 +22,7 @@ MODEL = NeuralProgrammer(ModelConfig(vocab_size=4, hidden=8, embed_dim=4), LANGU
 OPS = list(LANGUAGE)
 
 
-def soft_table(data: TableData) -> SoftColumns:
+def soft_table(data: Table) -> SoftColumns:
     arrays = {k: torch.from_numpy(v)[None] for k, v in table_arrays(data).items()}
     arrays["valid"] = torch.ones(1, data.n_rows)
     return SoftColumns(arrays)
@@ -36,7 +37,7 @@ def one_hot(n: int, i: int) -> torch.Tensor:
 @settings(max_examples=600, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_soft_op_with_one_hot_weights_equals_the_reference(draw: st.DataObject) -> None:
-    data = TableData.from_table(draw.draw(tables()))
+    data = draw.draw(tables())
     consts = constants_of(data)
     R, C = data.n_rows, len(data.columns)
     rows = np.array(draw.draw(st.lists(st.booleans(), min_size=R, max_size=R)))

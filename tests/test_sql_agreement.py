@@ -14,15 +14,15 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from npqa.execdata import TableData
-from npqa.executor import execute
+from npqa.lang.executor import execute
 from npqa.grammars.ops import LANGUAGE
 from strategies import raw_steps
-from npqa.language import Program
-from npqa.sql import render, write_sqlite
-from npqa.table import Table, make_column
-from npqa.textform import parse, to_text
-from npqa.values import Date
+from npqa.lang.language import Program
+from npqa.lang.sql import render, write_sqlite
+from npqa.table.column import Table
+from npqa.table.read import make_column
+from npqa.lang.textform import parse, to_text
+from npqa.table.values import Date
 
 OPS_SEEN: Counter[str] = Counter()
 
@@ -57,7 +57,7 @@ def tables(draw: st.DrawFn) -> Table:
     return Table(columns, "<test>")
 
 
-def constants_of(data: TableData) -> list[object]:
+def constants_of(data: Table) -> list[object]:
     """Question-like constants drawn from the table: its numbers (and neighbours),
     its dates at every precision, and words from its cells."""
     out: list[object] = []
@@ -80,7 +80,7 @@ def constants_of(data: TableData) -> list[object]:
 
 
 @st.composite
-def programs(draw: st.DrawFn, data: TableData) -> Program:
+def programs(draw: st.DrawFn, data: Table) -> Program:
     """A random program over ``data``, counted per op for the report."""
     steps = draw(raw_steps(data.column_kinds, constants_of(data), max_row_steps=3))
     OPS_SEEN.update(s.op for s in steps)
@@ -103,7 +103,7 @@ def sql_answer(conn: sqlite3.Connection, sql: str, numeric: bool) -> list[object
 @given(st.data())
 def test_sql_returns_what_the_executor_returns(draw: st.DataObject) -> None:
     table = draw.draw(tables())
-    data = TableData.from_table(table)
+    data = table
     program = draw.draw(programs(data))
     answer = execute(program, data, LANGUAGE)
     conn = sqlite3.connect(":memory:")
@@ -132,13 +132,13 @@ def test_generator_reaches_every_declared_op() -> None:
 
 def test_rows_written_a_chunk_at_a_time_equal_rows_written_at_once(monkeypatch) -> None:
     """write_sqlite inserts INSERT_CHUNK rows at a time; the chunk size changes nothing."""
-    import npqa.sql as sql_module
+    import npqa.lang.sql as sql_module
 
     table = Table(
         [make_column("Name", ["Oslo", "", "Lima", "Rome", "Oslo"]), make_column("Year", ["2004", "n/a", "1999", "2010", "-3.5"])],
         "<test>",
     )
-    data = TableData.from_table(table)
+    data = table
     dumps = []
     for chunk in (2, 65_536):
         monkeypatch.setattr(sql_module, "INSERT_CHUNK", chunk)

@@ -1,4 +1,4 @@
-"""Tests of npqa.table: every table is drawn in its test and written to tmp_path."""
+"""Tests of npqa.table.read: every table is drawn in its test and written to tmp_path."""
 from __future__ import annotations
 
 import csv
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npqa.errors import TableError
-from npqa.values import parse_date, parse_number, parse_number2
-from npqa.table import (
+from npqa.table.values import parse_date, parse_number, parse_number2
+from npqa.table.read import (
     Table,
     load_table,
     make_column,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from npqa.model_io import load_model
-from npqa.train import TrainConfig, train
+from npqa.model.files import load_model
+from npqa.train.loop import TrainConfig, train
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 TINY_TSV = TINY / "data" / "tiny.tsv"
@@ -43,7 +43,7 @@ def test_same_seed_gives_the_same_model(tmp_path: Path) -> None:
 def test_the_moving_average_of_the_weights_is_what_is_saved(tmp_path: Path) -> None:
     """With ema > 0 the model directory holds the averaged weights, which differ from
     the last step's weights kept (for resuming) in train_state.pt."""
-    from npqa.train import STATE
+    from npqa.train.loop import STATE
 
     train(tiny_config(tmp_path / "m", epochs=2, ema=0.9))
     saved, _, _ = load_model(tmp_path / "m")

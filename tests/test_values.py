@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from npqa.values import CellValue, Date, parse_cell, parse_date, parse_number, parse_number2
+from npqa.table.values import CellValue, Date, parse_cell, parse_date, parse_number, parse_number2
 
 # ----------------------------------------------------------------- numbers
 

@@ -1,4 +1,4 @@
-"""Tests of npqa.wtq: WTQ-style TSVs and their tables, drawn in each test."""
+"""Tests of npqa.train.wtq: WTQ-style TSVs and their tables, drawn in each test."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from npqa.errors import DataError
-from npqa.wtq import (
+from npqa.train.wtq import (
     Example,
     TableCache,
     load_examples_with_tables,

@@ -1,0 +1,4 @@
+"""``python -m npqa.cli``: the npqa command line."""
+from npqa.cli import main
+
+main()

@@ -1,0 +1,237 @@
+"""Showing how an answer came about: each step's ops, columns, constant and rows.
+
+Two views of the same :class:`npqa.api.AskResult` steps:
+
+* :func:`render_steps` prints them to a Rich console (``npqa ask --explain``);
+* :func:`write_html` writes a self-contained HTML page of heat maps
+  (``npqa ask --explain-html FILE``): op probabilities, column attention and the
+  rows selected after each step.
+
+Table text is data, never markup: cells reach Rich only inside ``Text`` objects
+and HTML only through :func:`html.escape`. Large tables are cut to a bounded
+number of rows and columns, and the output says how many are hidden.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from npqa.errors import OutputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from npqa.api import AskResult
+    from npqa.table.column import Table
+
+MAX_ROWS = 15  # table rows shown per step in the terminal
+MAX_COLUMNS = 8  # table columns shown per step in the terminal
+MAX_HTML_ROWS = 200  # table rows in the HTML page
+TOP_COLUMNS = 3  # columns listed with their attention
+
+
+def shown_rows(n_rows: int, selected: Sequence[int], limit: int) -> list[int]:
+    """Which rows to show (in table order): selected rows first, then the others, at most ``limit``.
+
+    >>> shown_rows(10, [7, 8], 4)
+    [0, 1, 7, 8]
+    >>> shown_rows(3, [], 10)
+    [0, 1, 2]
+    """
+    chosen = [r for r in selected if 0 <= r < n_rows][:limit]
+    picked = set(chosen)
+    for r in range(n_rows):
+        if len(chosen) >= limit:
+            break
+        if r not in picked:
+            chosen.append(r)
+            picked.add(r)
+    return sorted(chosen)
+
+
+def shown_columns(names: Sequence[str], attention: dict[str, float], limit: int) -> list[int]:
+    """Indices of the columns to show: the most attended ones first, then table order, at most ``limit``.
+
+    >>> shown_columns(["a", "b", "c"], {"c": 0.9, "a": 0.05, "b": 0.05}, 2)
+    [0, 2]
+    """
+    ranked = sorted(range(len(names)), key=lambda j: -attention.get(names[j], 0.0))
+    keep = set(ranked[: max(limit // 2, 1)]) if attention else set()
+    for j in range(len(names)):
+        if len(keep) >= limit:
+            break
+        keep.add(j)
+    return sorted(keep)
+
+
+def _top(probs: dict[str, float], k: int) -> list[tuple[str, float]]:
+    return sorted(probs.items(), key=lambda kv: -kv[1])[:k]
+
+
+def _percent(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+def render_steps(console: "Console", result: "AskResult", table: "Table") -> None:
+    """Print each step of ``result``: top ops, column attention, constant, and the
+    table with the rows selected after the step highlighted (bounded in size)."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    if not result.steps:
+        console.print(Text("no steps: no program type-checks on this table"))
+        return
+    names = table.names
+    for t, step in enumerate(result.steps):
+        title = Text.assemble((f"step {t + 1}: ", "bold"), (step.op, "bold cyan"))
+        console.print()
+        console.print(title)
+        ops = ", ".join(f"{op} {_percent(p)}" for op, p in _top(step.op_probs, 3))
+        console.print(Text.assemble(("  ops: ", "bold"), ops))
+        attention = result.column_probs[t] if t < len(result.column_probs) else {}
+        if step.column is not None:
+            listed = ", ".join(f"{name} {_percent(p)}" for name, p in _top(attention, TOP_COLUMNS))
+            console.print(Text.assemble(("  columns: ", "bold"), listed))
+            console.print(Text.assemble(("  column chosen: ", "bold"), step.column))
+        if step.constant is not None:
+            console.print(Text.assemble(("  constant: ", "bold"), step.constant))
+        selected = set(step.rows)
+        console.print(Text.assemble(("  rows selected: ", "bold"), f"{len(selected)} of {table.n_rows}"))
+        cols = shown_columns(names, attention if step.column is not None else {}, MAX_COLUMNS)
+        rows = shown_rows(table.n_rows, step.rows, MAX_ROWS)
+        grid = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
+        grid.add_column(Text("row"), justify="right", style="dim")
+        for j in cols:
+            style = "bold magenta" if names[j] == step.column else "bold"
+            grid.add_column(Text(names[j], style=style), overflow="fold")
+        for r in rows:
+            style = "black on green" if r in selected else "dim"
+            marker = "▶" if r in selected else " "
+            cells = [Text(f"{marker}{r}")] + [Text(table.columns[j].texts[r]) for j in cols]
+            grid.add_row(*cells, style=style)
+        console.print(grid)
+        hidden_rows, hidden_cols = table.n_rows - len(rows), len(names) - len(cols)
+        if hidden_rows or hidden_cols:
+            hidden_selected = len(selected - set(rows))
+            parts = []
+            if hidden_rows:
+                parts.append(f"{hidden_rows} rows hidden ({hidden_selected} of them selected)")
+            if hidden_cols:
+                parts.append(f"{hidden_cols} columns hidden")
+            console.print(Text("  " + "; ".join(parts), style="dim"))
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#222;max-width:1200px}
+h1{font-size:1.4em}h2{font-size:1.2em;margin-top:2em;border-top:1px solid #ccc;padding-top:1em}
+h3{font-size:1em;margin:1.2em 0 .4em}
+.answer{font-size:1.3em;font-weight:bold;color:#0a6}
+pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;word-break:break-word}
+table{border-collapse:collapse;margin:.3em 0;font-size:.85em}
+td,th{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}
+th{background:#f0f0f0}
+td.heat{text-align:right;min-width:3.5em}
+tr.sel td{background:#c8f0c8}
+td.on{background:#2a8;color:#fff;text-align:center}
+td.off{background:#fafafa}
+.low{color:#b60;font-weight:bold}
+.note{color:#777;font-size:.85em}
+"""
+
+
+def _heat(p: float) -> str:
+    """A table cell whose background darkens with probability ``p``."""
+    p = min(max(float(p), 0.0), 1.0)
+    light = int(100 - 55 * p)
+    color = "#fff" if p > 0.6 else "#222"
+    return f'<td class="heat" style="background:hsl(210,70%,{light}%);color:{color}">{_percent(p)}</td>'
+
+
+def _op_heatmap(result: "AskResult") -> str:
+    probs = result.all_op_probs or [s.op_probs for s in result.steps]
+    ops: list[str] = []
+    for dist in probs:
+        ops += [op for op in dist if op not in ops]
+    head = "".join(f"<th>step {t + 1}<br>{html.escape(s.op)}</th>" for t, s in enumerate(result.steps))
+    body = "".join(
+        f"<tr><th>{html.escape(op)}</th>{''.join(_heat(dist.get(op, 0.0)) for dist in probs)}</tr>" for op in ops
+    )
+    return f"<table><tr><th>op</th>{head}</tr>{body}</table>"
+
+
+def _column_heatmap(result: "AskResult", names: Sequence[str]) -> str:
+    head = "".join(
+        f"<th>step {t + 1}<br>{html.escape(s.column or '—')}</th>" for t, s in enumerate(result.steps)
+    )
+    body = ""
+    for name in names:
+        cells = "".join(
+            _heat(result.column_probs[t].get(name, 0.0)) if s.column is not None and t < len(result.column_probs)
+            else '<td class="off"></td>'
+            for t, s in enumerate(result.steps)
+        )  # fmt: skip
+        body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
+    return f"<table><tr><th>column</th>{head}</tr>{body}</table>"
+
+
+def _rows_table(result: "AskResult", table: "Table") -> str:
+    final = set(result.steps[-1].rows) if result.steps else set()
+    rows = shown_rows(table.n_rows, sorted(final), MAX_HTML_ROWS)
+    step_sets = [set(s.rows) for s in result.steps]
+    head = "".join(f"<th>{t + 1}</th>" for t in range(len(result.steps)))
+    head += "".join(f"<th>{html.escape(n)}</th>" for n in table.names)
+    body = ""
+    for r in rows:
+        marks = "".join('<td class="on">●</td>' if r in s else '<td class="off"></td>' for s in step_sets)
+        cells = "".join(f"<td>{html.escape(c.texts[r])}</td>" for c in table.columns)
+        cls = ' class="sel"' if r in final else ""
+        body += f"<tr{cls}><th>{r}</th>{marks}{cells}</tr>"
+    hidden = table.n_rows - len(rows)
+    note = f'<p class="note">{hidden} rows hidden ({len(final - set(rows))} of them selected).</p>' if hidden else ""
+    return f"<table><tr><th>row</th>{head}</tr>{body}</table>{note}"
+
+
+def _result_html(result: "AskResult", table: "Table", low: float) -> str:
+    answer = " | ".join(result.answer) if result.answer else "(no answer)"
+    warn = ' <span class="low">low confidence</span>' if result.confidence < low else ""
+    parts = [
+        f"<h2>{html.escape(result.question or 'question')}</h2>",
+        f'<p class="answer">{html.escape(answer)}</p>',
+        f"<p>confidence {result.confidence:.3g}{warn}</p>",
+        f"<h3>program</h3><pre>{html.escape(result.program)}</pre>",
+        f"<h3>SQL</h3><pre>{html.escape(result.sql)}</pre>",
+    ]
+    if result.steps:
+        constants = ", ".join(
+            f"step {t + 1}: {html.escape(s.constant)}" for t, s in enumerate(result.steps) if s.constant is not None
+        )
+        parts += [
+            "<h3>op probabilities</h3>", _op_heatmap(result),
+            "<h3>column attention</h3>", _column_heatmap(result, table.names),
+            f"<p>constants: {constants or 'none'}</p>",
+            "<h3>rows selected after each step (highlighted: the rows the last step uses)</h3>",
+            _rows_table(result, table),
+        ]  # fmt: skip
+    return "\n".join(parts)
+
+
+def html_page(results: Sequence["AskResult"], table: "Table", low_confidence: float = 0.2) -> str:
+    """The self-contained HTML page (inline CSS, no scripts, no external assets)."""
+    body = "\n".join(_result_html(r, table, low_confidence) for r in results)
+    title = f"npqa: {table.source}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n"
+    )
+
+
+def write_html(path: str | Path, results: Sequence["AskResult"], table: "Table") -> None:
+    """Write :func:`html_page` to ``path``; a file that cannot be written is a named error."""
+    try:
+        Path(path).write_text(html_page(results, table), encoding="utf-8")
+    except OSError as err:
+        raise OutputError(str(path), f"cannot write: {err.strerror or err}") from None

@@ -1,0 +1,108 @@
+"""``npqa train``, ``npqa predict`` and ``npqa eval``: learning and measuring."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _print_json, _progress, command
+from npqa.errors import OutputError
+
+
+@command("train")
+def train(
+    train_tsv: Annotated[Path, typer.Option("--train", help="WTQ-style TSV to learn from.")],
+    tables_root: TablesRootOpt,
+    out: Annotated[Path, typer.Option("--out", help="Output directory for the model and checkpoints.")],
+    dev: Annotated[Optional[Path], typer.Option("--dev", help="TSV to measure accuracy on after each epoch.")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training questions.")] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 0,
+    hidden: Annotated[int, typer.Option("--hidden", min=4, help="Hidden size of the controller.")] = 128,
+    embed_dim: Annotated[int, typer.Option("--embed-dim", min=4, help="Word embedding size.")] = 64,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in --out.")] = False,
+    soft_weight: Annotated[float, typer.Option("--soft-weight", help="Weight of the soft (Neural Programmer) loss.")] = 0.1,
+    ema: Annotated[float, typer.Option("--ema", min=0.0, max=0.99999, help="Decay of a moving average of the weights, evaluated and saved instead (0: off).")] = 0.0,
+) -> None:
+    """Train a model from question-answer pairs (WTQ format)."""
+    from npqa.train.loop import TrainConfig, train as run
+
+    cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema,
+                      command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
+    logs = run(cfg, resume=resume)
+    last = logs[-1] if logs else None
+    dev_part = f" dev_accuracy={last.dev_accuracy:.4f}" if last is not None and last.dev_accuracy is not None else ""
+    typer.echo(f"model={out} epochs={last.epoch if last else 0}{dev_part}")
+
+
+def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tuple[list[Any], list[Any]]:
+    from npqa.api import TableQA
+    from npqa.train.prepare import load_split, prepare
+    from npqa.train.infer import predict as run_predict
+
+    examples, tables = load_split(data, tables_root)
+    qa = TableQA.load(model, engine="torch")  # batched torch inference: many questions
+    with _progress() as progress:
+        task = progress.add_task("read", total=len(examples))
+        items, _ = prepare(examples, tables, qa.vocab, qa.model.language, qa.model.config.steps, False,
+                           on_item=lambda: progress.advance(task))  # fmt: skip
+        task2 = progress.add_task("predict", total=len(items))
+        decoded = run_predict(qa.model, items, on_batch=lambda n: progress.advance(task2, n))
+    return items, decoded
+
+
+@command("predict")
+def predict(
+    data: Annotated[Path, typer.Argument(help="WTQ-style TSV.")],
+    tables_root: TablesRootOpt,
+    out: Annotated[Path, typer.Option("--out", help="Prediction file to write.")],
+    model: ModelOpt = None,
+) -> None:
+    """Write predictions in the official format (id<TAB>item…)."""
+    from npqa.train.metric import escape_tsv
+
+    items, decoded = _predict_split(data, tables_root, model)
+    lines = []
+    for it, d in zip(items, decoded):
+        answer = d[0].answer.items if d else ()
+        lines.append("\t".join([it.id, *(escape_tsv(a) for a in answer)]))
+    try:
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise OutputError(str(out), f"cannot write: {err.strerror or err}") from None
+    typer.echo(f"predictions={len(lines)} out={out}")
+
+
+@command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="WTQ-style TSV.")],
+    tables_root: TablesRootOpt,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Official accuracy of a model on a TSV, by answer kind."""
+    from npqa.train.metric import check
+    from npqa.train.targets import answer_targets
+
+    items, decoded = _predict_split(data, tables_root, model)
+    by_kind: dict[str, list[int]] = {}
+    right = 0
+    for it, d in zip(items, decoded):
+        ok = bool(d) and check(it.answers, list(d[0].answer.items))
+        right += ok
+        tgt = answer_targets(it.answers, it.table)
+        for kind in [tgt.kind] + (["list"] if tgt.is_list else []):
+            by_kind.setdefault(kind, [0, 0])
+            by_kind[kind][0] += ok
+            by_kind[kind][1] += 1
+    n = max(len(items), 1)
+    if as_json:
+        _print_json({"accuracy": right / n, "correct": right, "examples": len(items),
+                     "by_kind": {k: {"accuracy": c / max(t, 1), "correct": c, "examples": t} for k, (c, t) in by_kind.items()}})  # fmt: skip
+        return
+    for kind, (c, t) in sorted(by_kind.items()):
+        typer.echo(f"{kind}: accuracy={c / max(t, 1):.4f} correct={c} examples={t}")
+    typer.echo(f"accuracy={right / n:.4f} correct={right} examples={len(items)}")

@@ -1,0 +1,74 @@
+"""The reference executor: a program, a table and nothing else give the answer.
+
+Hard and exact, on numpy; every op's meaning comes from its declaration in
+``grammars/ops.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from npqa.table.column import Table
+from npqa.lang.language import Language, Program, Result, Step
+
+
+def format_number(x: float) -> str:
+    """A computed number as written in prediction files: ``3``, ``2.5``."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a program returns: looked-up cells or one computed number.
+
+    ``items`` is the answer as written in prediction files; empty when the
+    program gives no answer (an average of no numbers)."""
+
+    items: tuple[str, ...]
+    kind: str  # "cells" | "number" | "none"
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The rows after each row step (bool (R,) each) and the answer."""
+
+    rows: tuple[np.ndarray, ...]
+    answer: Answer
+
+
+def apply_row_step(rows: np.ndarray, step: Step, data: Table, language: Language) -> np.ndarray:
+    """bool (R,): the rows after one row step (a filter intersects with ``rows``)."""
+    spec = language[step.op]
+    column = data[step.column] if step.column is not None else None
+    if spec.condition:
+        return spec.combine(rows, spec.hard(column, step.constant))
+    return spec.hard(rows, column)
+
+
+def trace(program: Program, data: Table, language: Language) -> Trace:
+    """Run ``program`` on ``data``; the caller has type-checked it."""
+    rows = np.ones(data.n_rows, dtype=bool)
+    after: list[np.ndarray] = []
+    for step in program.row_steps:
+        rows = apply_row_step(rows, step, data, language)
+        after.append(rows)
+    term = program.terminal
+    spec = language[term.op]
+    out = spec.hard(rows, data[term.column] if term.column is not None else None)
+    if spec.result is Result.CELLS:
+        answer = Answer(tuple(out), "cells")
+    elif np.isnan(out):
+        answer = Answer((), "none")
+    else:
+        answer = Answer((format_number(float(out)),), "number")
+    return Trace(tuple(after), answer)
+
+
+def execute(program: Program, data: Table, language: Language, check: bool = True) -> Answer:
+    """The answer of ``program`` on ``data``; type-checks first unless told not to."""
+    if check:
+        language.check(program, data.column_kinds)
+    return trace(program, data, language).answer

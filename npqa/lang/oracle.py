@@ -1,0 +1,155 @@
+"""The oracle: every program the model could emit, run at once, against the gold answer.
+
+Enumerates the canonical programs of up to ``steps - 1`` row steps and one
+terminal op, with the ops, columns and constants the language offers for the
+table and the question's linked constants — exactly what the model can emit.
+Row sets are deduplicated level by level (a batch of ``(S, R)`` bool rows
+goes through each declared op's ``hard`` function at once), and the number of
+distinct programs reaching each row set is carried along, so counting the
+programs that give the gold answer costs no more than finding one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from npqa.table.column import Table
+from npqa.lang.executor import format_number
+from npqa.lang.language import ConstValue, Language, OpSpec, Program, Result, Step
+
+
+CHAINS_PER_SET = 6  # row-step chains remembered per distinct row set (shortest first)
+
+
+@dataclass
+class RowSets:
+    """Distinct row sets reachable by row steps, with how many programs reach each."""
+
+    rows: np.ndarray  # bool (S, R)
+    counts: np.ndarray  # int64 (S,): distinct canonical row-step chains giving that set
+    chains: list[list[tuple[Step, ...]]]  # (S,) up to CHAINS_PER_SET such chains, shortest first
+
+
+@dataclass
+class OracleResult:
+    covered: bool
+    n_programs: int  # programs whose answer matches the gold answer
+    example: Program | None  # a shortest one
+    programs: list[Program]  # up to CHAINS_PER_SET programs per (row set, terminal) pair that matches
+
+
+def _unique(
+    rows: np.ndarray, counts: np.ndarray, chains: Callable[[int], list[tuple[Step, ...]]]
+) -> RowSets:
+    """Merge equal row sets: program counts add up, chain lists are concatenated
+    (capped). ``chains(i)`` gives entry i's chains; it is called only for the
+    entries whose chains are kept."""
+    if len(rows) == 0:
+        return RowSets(rows, counts, [])
+    packed = np.packbits(rows, axis=1)
+    _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    summed = np.bincount(inverse, weights=counts, minlength=len(first)).astype(np.int64)
+    # only the first CHAINS_PER_SET entries of a set can contribute chains
+    order = np.argsort(inverse, kind="stable")  # entries grouped by set, in entry order
+    starts = np.searchsorted(inverse[order], np.arange(len(first)))
+    rank = np.arange(len(order)) - starts[inverse[order]]
+    merged: list[list[tuple[Step, ...]]] = [[] for _ in first]
+    for i in order[rank < CHAINS_PER_SET]:
+        u = inverse[i]
+        room = CHAINS_PER_SET - len(merged[u])
+        if room > 0:
+            merged[u].extend(chains(int(i))[:room])
+    return RowSets(rows[first], summed, merged)
+
+
+def row_steps(data: Table, constants: Sequence[ConstValue], language: Language) -> list[tuple[Step, Any]]:
+    """Every row step the table offers (``keep`` and ``reset`` left out: they
+    never make a canonical program longer), with what to apply: a precomputed
+    condition (R,) for filters, the op's function otherwise."""
+    out: list[tuple[Step, Any]] = []
+    kinds = data.column_kinds
+    for spec in language.row_ops:
+        if spec.name in ("keep", "reset"):
+            continue
+        for column, constant in language.arguments(spec, kinds, constants):
+            col = data[column] if column is not None else None
+            step = Step(spec.name, column, constant)
+            if spec.condition:
+                out.append((step, (spec, spec.hard(col, constant))))
+            else:
+                out.append((step, (spec.hard, col)))
+    return out
+
+
+def reachable(data: Table, constants: Sequence[ConstValue], language: Language, max_row_steps: int) -> RowSets:
+    """All row sets reachable with 0..max_row_steps row steps (program counts summed)."""
+    steps = row_steps(data, constants, language)
+    frontier = RowSets(np.ones((1, data.n_rows), dtype=bool), np.ones(1, dtype=np.int64), [[()]])
+    levels = [frontier]
+    for _ in range(max_row_steps):
+        rows, counts = [], []
+        for step, how in steps:
+            if isinstance(how[0], OpSpec):
+                spec, passing = how
+                new = spec.combine(frontier.rows, passing)  # (S, R)
+            else:
+                fn, col = how
+                new = fn(frontier.rows, col)  # (S, R)
+            rows.append(new)
+            counts.append(frontier.counts)
+        if not rows:
+            break
+        S = len(frontier.counts)
+
+        def extend(i: int, parent: RowSets = frontier, n: int = S) -> list[tuple[Step, ...]]:
+            step = steps[i // n][0]  # entry i = step i // S applied to row set i % S
+            return [chain + (step,) for chain in parent.chains[i % n]]
+
+        frontier = _unique(np.concatenate(rows), np.concatenate(counts), extend)
+        levels.append(frontier)
+    every = [c for lv in levels for c in lv.chains]
+    return _unique(
+        np.concatenate([lv.rows for lv in levels]),
+        np.concatenate([lv.counts for lv in levels]),
+        every.__getitem__,
+    )
+
+
+def consistent(
+    data: Table,
+    constants: Sequence[ConstValue],
+    matches: Callable[[tuple[str, ...]], bool],
+    language: Language,
+    steps: int = 4,
+) -> OracleResult:
+    """The programs (up to ``steps`` steps, the terminal included) whose answer
+    ``matches`` accepts."""
+    sets = reachable(data, constants, language, steps - 1)
+    kinds = data.column_kinds
+    verdicts: dict[tuple[str, ...], bool] = {}
+
+    def ok(items: tuple[str, ...]) -> bool:
+        if items not in verdicts:
+            verdicts[items] = bool(items) and matches(items)
+        return verdicts[items]
+
+    total = 0
+    programs: list[Program] = []
+    for spec in language.terminal_ops:
+        for column, constant in language.arguments(spec, kinds, constants):
+            col = data[column] if column is not None else None
+            out = spec.hard(sets.rows, col)
+            term = Step(spec.name, column, constant)
+            if spec.result is Result.CELLS:
+                answers = [tuple(a) for a in out]
+            else:
+                answers = [() if np.isnan(x) else (format_number(float(x)),) for x in out]
+            for i, items in enumerate(answers):
+                if ok(items):
+                    total += int(sets.counts[i])
+                    programs.extend(Program(chain + (term,)) for chain in sets.chains[i])
+    programs.sort(key=lambda p: len(p.steps))
+    return OracleResult(bool(programs), total, programs[0] if programs else None, programs)

@@ -1,0 +1,156 @@
+"""From the controller's distributions to hard programs.
+
+At each step the most likely op, then the most likely column and constant
+that op accepts (jointly, among the pairs that type-check), form one raw step;
+the raw steps' canonical program is executed by the reference executor, so
+the answer shown is always that program's answer. Confidence is the product
+of the chosen probabilities. ``top_k`` programs come from a small beam over
+the per-step choices.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from npqa.errors import ProgramError
+from npqa.table.column import Table
+from npqa.lang.executor import Answer, trace
+from npqa.lang.language import ConstValue, Language, Program, Step
+from npqa.lang.textform import to_text
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One step as chosen: the raw step and the probabilities behind it."""
+
+    step: Step
+    prob: float  # op prob × column prob × constant prob
+    op_prob: float
+    column_prob: float | None
+    constant_index: int | None
+
+
+@dataclass
+class Decoded:
+    program: Program
+    text: str
+    answer: Answer
+    confidence: float
+    choices: tuple[Choice, ...]
+    rows_after: tuple[np.ndarray, ...]  # bool (R,) after each canonical row step
+
+
+def step_choices(
+    op_probs: np.ndarray,  # (O,)
+    col_probs: np.ndarray,  # (O, C)
+    const_probs: np.ndarray,  # (O, K)
+    col_mask: np.ndarray,  # bool (O, C)
+    pair_mask: np.ndarray,  # bool (O, C, K)
+    op_mask: np.ndarray,  # bool (O,) ops allowed at this step
+    language: Language,
+    columns: Sequence[str],
+    constants: Sequence[ConstValue],
+    limit: int,
+) -> list[Choice]:
+    """The ``limit`` most likely raw steps of one step, best first."""
+    ops = list(language)
+    out: list[Choice] = []
+    for o in np.argsort(-op_probs):
+        if not op_mask[o] or op_probs[o] <= 0:
+            continue
+        spec = ops[o]
+        if spec.column is None:
+            out.append(Choice(Step(spec.name), float(op_probs[o]), float(op_probs[o]), None, None))
+            continue
+        C = len(columns)
+        if spec.constant is None:
+            pairs = [(col_probs[o, c], c, None) for c in range(C) if col_mask[o, c]]
+        else:
+            score = col_probs[o, :C, None] * const_probs[o, None, : len(constants)]  # (C, K)
+            score = np.where(pair_mask[o, :C, : len(constants)], score, -1.0)
+            pairs = [(score[c, k], c, k) for c, k in zip(*np.nonzero(score >= 0))]
+        for p, c, k in heapq.nlargest(limit, pairs, key=lambda x: x[0]):
+            const = constants[k] if k is not None else None
+            pc = float(col_probs[o, c])
+            prob = float(op_probs[o]) * pc * (float(const_probs[o, k]) if k is not None else 1.0)
+            out.append(Choice(Step(spec.name, columns[c], const), prob, float(op_probs[o]), pc, k))
+    out.sort(key=lambda ch: -ch.prob)
+    return out[:limit]
+
+
+def decode(
+    op_probs: np.ndarray,  # (T, O)
+    col_probs: np.ndarray,  # (T, O, C)
+    const_probs: np.ndarray,  # (T, O, K)
+    col_mask: np.ndarray,  # (O, C)
+    pair_mask: np.ndarray,  # (O, C, K)
+    op_mask: np.ndarray,  # (T, O) ops each step may choose on this table
+    data: Table,
+    constants: Sequence[ConstValue],
+    language: Language,
+    top_k: int = 1,
+) -> list[Decoded]:
+    """The ``top_k`` most likely distinct canonical programs, executed."""
+    columns = [c.name for c in data.columns]
+    width = max(top_k, 1) + 2
+    per_step = [
+        step_choices(
+            op_probs[t], col_probs[t], const_probs[t], col_mask, pair_mask, op_mask[t], language, columns, constants, width
+        )
+        for t in range(op_probs.shape[0])
+    ]
+    combos = sorted(
+        itertools.product(*per_step), key=lambda cs: -float(np.prod([c.prob for c in cs]))
+    )[: max(top_k, 1) * 8]
+    seen: set[str] = set()
+    out: list[Decoded] = []
+    for combo in combos:
+        try:
+            program = language.canonical(c.step for c in combo)
+        except ProgramError:
+            continue
+        text = to_text(program, language)
+        if text in seen:
+            continue
+        seen.add(text)
+        run = trace(program, data, language)
+        conf = float(np.prod([c.prob for c in combo]))
+        out.append(Decoded(program, text, run.answer, conf, tuple(combo), run.rows))
+        if len(out) >= top_k:
+            break
+    return out
+
+
+def decode_outputs(model: Any, out: Any, items: Sequence[Any], top_k: int = 1) -> list[list[Decoded]]:
+    """Decoded programs for a batch of prepared items (:class:`npqa.dataset.Item`).
+
+    ``model`` is the torch model or its numpy twin (:mod:`npqa.model.npcontroller`): only its
+    ``language`` and ``config.steps`` are read; ``out``'s arrays may be tensors or
+    numpy arrays.
+    """
+    from npqa.model.features import step_roles
+
+    roles = step_roles(model.language, model.config.steps)  # (T, O)
+    results = []
+    for b, it in enumerate(items):
+        C, K = len(it.table.columns), len(it.linked.constants)
+        op_mask = roles & it.enc.op_mask[None, :]
+        results.append(
+            decode(
+                np.asarray(out.op_probs[b]),
+                np.asarray(out.col_probs[b, :, :, :C]),
+                np.asarray(out.const_probs[b, :, :, :K]),
+                it.enc.col_mask,
+                it.enc.pair_mask,
+                op_mask,
+                it.table,
+                it.constants,
+                model.language,
+                top_k=top_k,
+            )
+        )
+    return results

@@ -1,0 +1,65 @@
+"""One table and what every question about it shares, built once.
+
+>>> from npqa.session import TableSession                    # doctest: +SKIP
+>>> session = TableSession.open("cities.csv")                # doctest: +SKIP
+>>> qa.ask(session, "how many cities?"); qa.ask(session, "which is largest?")  # doctest: +SKIP
+
+A session holds the loaded :class:`npqa.table.column.Table` (each column's
+arrays are computed once, on first use, and linking's index is cached with the
+table), its SQL :class:`npqa.lang.sql.Schema`, and writes the SQLite copy that
+printed SQL runs on from those same arrays. :class:`npqa.api.TableQA` answers
+through a session whatever it is given (a path, ``"-"``, a DataFrame, a Table).
+"""
+from __future__ import annotations
+
+import functools
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from npqa.errors import ProgramError, TableError
+from npqa.lang.language import Language, Program
+from npqa.lang.sql import Schema, render, write_sqlite
+from npqa.table.column import Table
+
+
+class TableSession:
+    """A loaded table with its SQL schema, ready for many questions and programs."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    @classmethod
+    def open(cls, source: Any, **table_options: Any) -> "TableSession":
+        """A session over ``source``: a session (returned as is), a loaded Table, or
+        anything :func:`npqa.table.read.load_table` reads (``table_options``: ``sep``,
+        ``encoding``, ``header``)."""
+        if isinstance(source, TableSession):
+            return source
+        if isinstance(source, Table):
+            return cls(source)
+        from npqa.table.read import load_table
+
+        return cls(load_table(source, **table_options))
+
+    @functools.cached_property
+    def schema(self) -> Schema:
+        """How the table's columns are named in SQL (built once)."""
+        return Schema.of_table(self.table)
+
+    def sql(self, program: Program, language: Language, dialect: str = "sqlite") -> str:
+        """The SQL text of ``program`` on this table; :class:`ProgramError` for an
+        unknown dialect."""
+        try:
+            return render(program, self.schema, language, dialect=dialect)
+        except ValueError as err:  # sqlglot: unknown dialect
+            raise ProgramError("--dialect", str(err).splitlines()[0]) from None
+
+    def write_db(self, db: str | Path) -> None:
+        """Write the table as SQLite table ``t`` (the database the printed SQL runs on)."""
+        try:
+            write_sqlite(self.table, db)
+        except OSError as err:
+            raise TableError(str(db), f"cannot write the database: {err.strerror or err}") from None
+        except sqlite3.Error as err:  # not a database file, a directory, a read-only place
+            raise TableError(str(db), f"cannot write the database: {err}") from None

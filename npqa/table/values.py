@@ -1,0 +1,373 @@
+"""Reading the number and the date a table cell (or an answer) holds.
+
+Question-free and memoised per distinct string, so a table of a million cells with
+few distinct values is cheap. The readings follow what Stanford CoreNLP gave WTQ's
+cells (``bench/check_values.py`` measures the agreement), with a few deliberate
+differences where CoreNLP's reading is an artefact rather than the cell's value:
+
+* :func:`parse_number` gives the *first* number in the text, as CoreNLP does
+  (``3–1`` → 3, ``12 km`` → 12, ``1st`` → 1, ``12.5%`` → 12.5), but keeps a
+  leading minus sign (``−3`` → -3, where CoreNLP drops it), applies a scale word
+  (``$4.5 million`` → 4500000, CoreNLP 4.5), and never glues digits across a
+  ``", "`` (``May 3, 2004`` → 3, CoreNLP 32004) or across a space unless the
+  space separates groups of three digits (``9 000`` → 9000, ``3 15`` → 3).
+* :func:`parse_number2` gives the number after the first one (CoreNLP's ``num2``):
+  the second side of a score or range, ``3–1`` → 1, ``1990-1995`` → 1995.
+* :func:`parse_date` reads a date only when the *whole* text is one: a year
+  ``2004``, ``2004-05``, ``2004-05-03``, ``May 3, 2004``, ``3 May 2004``,
+  ``May 2004``, ``October 17``, ``May``, ``5/3/2004`` (month first), ``3.5.2004``
+  (day first); a two-digit year (``5/3/04``) is left unknown, as CoreNLP does.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+CACHE_SIZE = 1 << 20
+"""Distinct strings remembered by each parser (about 2 MB per 10,000 entries)."""
+
+YEAR_MIN, YEAR_MAX = 1000, 2999
+"""A bare four-digit integer is read as a year only in this range (CoreNLP's
+reading of WTQ's cells: ``1050`` is a year, ``3661`` and ``0011`` are not)."""
+
+
+@dataclass(frozen=True, order=False)
+class Date:
+    """A calendar date with unknown parts as ``None`` (``May 3`` has no year)."""
+
+    year: int | None
+    month: int | None
+    day: int | None
+
+    def iso(self) -> str:
+        """``yyyy-mm-dd`` with ``xxxx``/``xx`` for unknown parts: ``xxxx-10-17``."""
+        year = "xxxx" if self.year is None else f"{self.year:04d}"
+        month = "xx" if self.month is None else f"{self.month:02d}"
+        day = "xx" if self.day is None else f"{self.day:02d}"
+        return f"{year}-{month}-{day}"
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """Everything :mod:`npqa.table.values` reads from one cell text."""
+
+    number: float | None  # the first number (parse_number)
+    number2: float | None  # the number after it (parse_number2)
+    date: Date | None  # the whole text as a date (parse_date)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+_NUMBER = re.compile(
+    r"""
+    (?P<sign>(?<![^\s(\[/])[-−–](?=\.?\d))?          # a minus only at the start of a word
+    (?P<digits>
+        (?<![\d.])\d{1,3}(?:,\d{3})+(?![\d,])         # 1,234,567 (comma groups of three)
+      | (?<![\d.,])\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?![\d,]|\.\d)  # 16 501 (space groups of three)
+      | \d+
+      | (?<![\w.])(?=\.\d)                            # .25 (the fraction follows)
+    )
+    (?P<fraction>\.\d+)?
+    (?:\s*(?P<scale>thousand|million|billion|trillion)\b)?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_NUMBER2_SKIP = re.compile(r"[^\d.]*")
+_UNSIGNED = re.compile(r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?|\.\d+")
+_GROUP_SEPARATORS = str.maketrans("", "", ", \u00a0\u202f\u2009")
+
+
+def _number_of(match: re.Match[str]) -> float:
+    """The float a :data:`_NUMBER` match denotes (sign, digits, fraction, scale)."""
+    digits = match.group("digits").translate(_GROUP_SEPARATORS) or "0"
+    value = float(digits + (match.group("fraction") or ""))
+    if match.group("scale"):
+        value *= _SCALES[match.group("scale").lower()]
+    return -value if match.group("sign") else value
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def parse_number(text: str) -> float | None:
+    """The first number in ``text``, or ``None`` when it holds no digit.
+
+    ``1,234`` → 1234, ``12.5%`` → 12.5, ``−3`` → -3, ``12 km`` → 12,
+    ``$4.5 million`` → 4500000, ``1st`` → 1, ``2004`` → 2004. A cell holding a
+    score or range is read as its first side: ``3–1`` → 3 (CoreNLP does the same;
+    :func:`parse_number2` gives the other side). A hyphen glued to a word is not a
+    sign: ``US-91`` → 91.
+
+    >>> parse_number("$1.56 billion")
+    1560000000.0
+    """
+    match = _first_number(text)
+    return None if match is None else _number_of(match)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def parse_number2(text: str) -> float | None:
+    """The number after the first number of ``text`` (CoreNLP's ``num2``), unsigned.
+
+    Whatever separates the two (a dash, a slash, a colon, words) is skipped, so
+    ``3–1`` → 1, ``1990-1995`` → 1995, ``L 65–83`` → 83, ``6 April 2003`` → 2003.
+    The separator is never read as a minus sign. ``None`` when there is no
+    second number.
+    """
+    first = _first_number(text)
+    return None if first is None else _number_after(text, first)
+
+
+_DIGIT = re.compile(r"\d").search
+
+
+def _first_number(text: str) -> re.Match[str] | None:
+    """The :data:`_NUMBER` match of the first number in ``text``, or ``None``.
+
+    Every match holds a digit and starts at most two characters before it (a sign
+    and a ``.``), so the search starts there: on long text the regex, with its
+    look-behinds, is then tried at a few positions rather than at every one.
+    """
+    digit = _DIGIT(text)
+    if digit is None:
+        return None
+    return _NUMBER.search(text, max(0, digit.start() - 2))
+
+
+def _number_after(text: str, first: re.Match[str]) -> float | None:
+    """The unsigned number after the match ``first`` (see :func:`parse_number2`)."""
+    rest = text[first.end() :]
+    rest = rest[_NUMBER2_SKIP.match(rest).end() :]  # type: ignore[union-attr]  # always matches
+    second = _UNSIGNED.match(rest)
+    if second is None:
+        return None
+    return float(second.group().replace(",", ""))
+
+
+# ----------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,
+    "apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7,
+    "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
+    "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4})"
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+)?"
+
+_NAMED_DATE_FORMS = [
+    rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",  # May 3, 2004
+    rf"{_DAY}\s+{_MONTH},?\s+{_YEAR}",  # 3 May 2004
+    rf"{_YEAR},?\s+{_MONTH}\s+{_DAY}",  # 2004 May 3
+    rf"{_MONTH},?\s+{_YEAR}",  # May 2004
+    rf"{_MONTH}\s+{_DAY}",  # October 17
+    rf"{_DAY}\s+{_MONTH}",  # 17 October
+    rf"{_MONTH}",  # October
+]
+_NAMED_DATE = [re.compile(_WEEKDAY + form, re.IGNORECASE).fullmatch for form in _NAMED_DATE_FORMS]
+_YEAR_ONLY = re.compile(r"\d{4}").fullmatch
+_ISO_DATE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})(?:-(?P<day>\d{2}))?").fullmatch
+_MONTH_FIRST = re.compile(r"(?P<month>\d{1,2})([/-])(?P<day>\d{1,2})\2(?P<year>\d{4}|\d{2})").fullmatch
+_DAY_FIRST = re.compile(r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})").fullmatch
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DIGIT_FIRST_FORMS = (_ISO_DATE, _MONTH_FIRST, _DAY_FIRST, _NAMED_DATE[1], _NAMED_DATE[2], _NAMED_DATE[5])
+"""The date forms a text starting with a digit can match: the numeric ones, then
+``3 May 2004``, ``2004 May 3`` and ``17 October`` (the others start with a name)."""
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
+
+
+def _checked(year: int | None, month: int | None, day: int | None) -> Date | None:
+    """``Date(year, month, day)`` when the month and day can exist, else ``None``."""
+    if month is not None and not 1 <= month <= 12:
+        return None
+    if day is not None and not 1 <= day <= (_DAYS_IN_MONTH[month - 1] if month else 31):
+        return None
+    return Date(year, month, day)
+
+
+def _month_number(name: str) -> int:
+    """The month a month-name match denotes. ``re.IGNORECASE`` also lets ``ſ`` match
+    ``s`` and ``ı``/``İ`` match ``i``; those are mapped by matching, not by ``lower``."""
+    month = _MONTHS.get(name.lower())
+    if month is None:
+        month = next(m for word, m in _MONTHS.items() if re.fullmatch(re.escape(word), name, re.IGNORECASE))
+    return month
+
+
+def _from_groups(match: re.Match[str]) -> Date | None:
+    """The date of a match with ``year``/``month``/``day`` groups (month maybe a name)."""
+    groups = match.groupdict()
+    month_text = groups.get("month")
+    year_text, day_text = groups.get("year"), groups.get("day")
+    if month_text is None:
+        month = None
+    elif month_text.isdigit():
+        month = int(month_text)
+    else:
+        month = _month_number(month_text)
+    year = int(year_text) if year_text and len(year_text) == 4 else None  # "04": century unknown
+    return _checked(year, month, int(day_text) if day_text else None)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def parse_date(text: str) -> Date | None:
+    """The date ``text`` is, when the whole (stripped) text is one date; else ``None``.
+
+    ``2004`` → 2004-xx-xx (years 1000–2999), ``2004-05-03``, ``2004-05``,
+    ``May 3, 2004``, ``Sunday, May 3, 2004``, ``3 May 2004``, ``May 2004``,
+    ``October 17`` → xxxx-10-17, ``May`` → xxxx-05-xx, ``5/3/2004`` and
+    ``5-3-2004`` (month first) → 2004-05-03, ``3.5.2004`` (day first), ``5/3/04``
+    → xxxx-05-03. Impossible dates (``2004-13``, ``31 April``) give ``None``; so
+    do texts with anything around the date (``May 9, 1993 (age 21)``).
+    """
+    return _date_of(" ".join(text.split()))
+
+
+MAX_DATE_CHARS = 40
+"""No text longer than this (whitespace collapsed) is a date, so longer texts skip
+the date forms. The longest any form accepts is 35 characters: a weekday part of
+14 (``thursnesday., ``: the weekday regex allows odd stems) and a named form of 21
+(``september. 30th, 2004``); the numeric forms take at most 10."""
+
+_MONTH_WORD = re.compile(r"(?:^|\s)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE).search
+"""Every date without a digit has a month word at its start or after a space."""
+
+
+def _date_of(text: str) -> Date | None:
+    """:func:`parse_date` of a text whose whitespace is already collapsed."""
+    if not text or len(text) > MAX_DATE_CHARS or not (text[0].isalnum() and text[-1].isalnum() or text[-1] == "."):
+        return None
+    if _YEAR_ONLY(text):
+        year = int(text)
+        return Date(year, None, None) if YEAR_MIN <= year <= YEAR_MAX else None
+    # a text starting with a digit can only be a numeric form or a named form that starts
+    # with a day or a year; one starting otherwise only a named form (same order as before)
+    for fullmatch in _DIGIT_FIRST_FORMS if text[0].isdigit() else _NAMED_DATE:
+        match = fullmatch(text)
+        if match is not None:
+            return _from_groups(match)
+    return None
+
+
+def read_cell(text: str) -> tuple[float | None, float | None, Date | None]:
+    """(number, number2, date) of a whitespace-collapsed text in one pass, uncached.
+
+    The same readings as :func:`parse_number`, :func:`parse_number2` and
+    :func:`parse_date`, sharing the work: the first number's match gives the
+    second, text with no digit and no month word is no date, long text is none.
+    """
+    if len(text) == 10 and _ISO_DAY(text):  # 2004-05-03: the year, then the month, and the date
+        year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
+        return float(year), float(month), _checked(year, month, day)
+    first = _first_number(text)
+    if first is None:
+        return None, None, (_date_of(text) if len(text) <= MAX_DATE_CHARS and _MONTH_WORD(text) else None)
+    return _number_of(first), _number_after(text, first), _date_of(text)
+
+
+def parse_cell(text: str) -> CellValue:
+    """The number, second number and date of one cell text."""
+    return CellValue(*read_cell(" ".join(text.split())))
+
+
+# ----------------------------------------------------------------------------- many cells at once
+
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?").fullmatch
+"""A plain decimal: its number is ``float`` of the text without commas, it holds no
+second number, and it is a date only as a four-digit year."""
+
+DATE_NONE, DATE_YEAR, DATE_FULL = 0, 1, 2
+"""Codes of :attr:`ParsedCells.date_kinds`: no date, a year alone, a date with a month or day."""
+
+
+@dataclass
+class ParsedCells:
+    """The readings of many texts, as arrays aligned with the texts."""
+
+    numbers: np.ndarray  # float64 (U,): parse_number, NaN for none
+    numbers2: np.ndarray  # float64 (U,): parse_number2, NaN for none
+    dates: np.ndarray  # object (U,): parse_date, None for none
+    date_kinds: np.ndarray  # int8 (U,): DATE_NONE | DATE_YEAR | DATE_FULL
+
+
+def parse_cells(texts: Sequence[str]) -> ParsedCells:
+    """Read many whitespace-collapsed texts (a column's distinct cells) at once.
+
+    Gives exactly what :func:`read_cell` gives for each text, faster: plain
+    decimals (``-12``, ``3.5``, ``7,753,175``) are converted by numpy in one
+    call; other texts get one combined pass each (:func:`read_cell`), in which
+    text without a digit is only tried as a month name and long text never as
+    a date.
+    """
+    n = len(texts)
+    numbers = np.full(n, np.nan)  # (U,)
+    numbers2 = np.full(n, np.nan)  # (U,)
+    dates = np.empty(n, dtype=object)  # (U,) all None
+    date_kinds = np.zeros(n, dtype=np.int8)  # (U,)
+    plain = np.array([_PLAIN_NUMBER(t) is not None for t in texts], dtype=bool).reshape(n)  # (U,)
+    if plain.any():
+        plain_texts = [texts[i] for i in np.flatnonzero(plain)]
+        joined = " ".join(plain_texts).replace(",", "")
+        values = np.fromstring(joined, sep=" ") if plain_texts else np.empty(0)  # (P,)
+        if len(values) != len(plain_texts):  # never for plain decimals; kept as a guard
+            values = np.array([float(t.replace(",", "")) for t in plain_texts])
+        numbers[plain] = values
+        lengths = np.fromiter(map(len, plain_texts), dtype=np.int64, count=len(plain_texts))  # (P,)
+        is_year = (lengths == 4) & (values >= YEAR_MIN) & (values <= YEAR_MAX) & (values == np.floor(values))  # (P,)
+        for i, year in zip(np.flatnonzero(plain)[is_year], values[is_year]):
+            dates[i] = _year_date(int(year))
+            date_kinds[i] = DATE_YEAR
+    rest = np.flatnonzero(~plain)  # (N,)
+    if len(rest) == 0:
+        return ParsedCells(numbers, numbers2, dates, date_kinds)
+    rest_texts = [texts[i] for i in rest]
+    maybe_digit = _maybe_digit(rest_texts)  # (N,)
+    for i, text, digit in zip(rest.tolist(), rest_texts, maybe_digit.tolist()):
+        if not digit:  # no number; a date only as a short text with a month word
+            if text and len(text) <= MAX_DATE_CHARS and _MONTH_WORD(text):
+                date = _date_of(text)
+                if date is not None:
+                    dates[i] = date
+                    date_kinds[i] = DATE_FULL if (date.month is not None or date.day is not None) else DATE_YEAR
+            continue
+        number, number2, date = read_cell(text)
+        if number is not None:
+            numbers[i] = number
+        if number2 is not None:
+            numbers2[i] = number2
+        if date is not None:
+            dates[i] = date
+            date_kinds[i] = DATE_FULL if (date.month is not None or date.day is not None) else DATE_YEAR
+    return ParsedCells(numbers, numbers2, dates, date_kinds)
+
+
+def _maybe_digit(texts: list[str]) -> np.ndarray:
+    """Per text: False when it surely holds no digit (bool (N,)), in a few numpy calls.
+
+    The texts are joined with NUL and encoded as UTF-8; a text may hold a digit
+    when one of its bytes is an ASCII digit or is non-ASCII (Unicode digits such as
+    ``٣`` count for ``\\d``). A text that itself holds a NUL is marked True.
+    """
+    if not texts:
+        return np.zeros(0, dtype=bool)
+    data = np.frombuffer("\x00".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)  # (B,)
+    ends = np.flatnonzero(data == 0)  # (N-1,) separator positions, unless a text holds a NUL
+    if len(ends) != len(texts) - 1:
+        return np.ones(len(texts), dtype=bool)
+    flagged = np.flatnonzero(((data >= 48) & (data <= 57)) | (data >= 128))  # (F,) byte positions
+    starts = np.concatenate(([0], ends + 1))  # (N,) first byte of each text
+    out = np.zeros(len(texts), dtype=bool)
+    out[np.searchsorted(starts, flagged, side="right") - 1] = True
+    return out
+
+
+@functools.lru_cache(maxsize=YEAR_MAX - YEAR_MIN + 1)
+def _year_date(year: int) -> Date:
+    """The (shared, immutable) date of a year alone."""
+    return Date(year, None, None)

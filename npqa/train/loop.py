@@ -1,0 +1,261 @@
+"""Training the Neural Programmer from question-answer pairs.
+
+``train(TrainConfig)`` prepares the data once (linking, features, answer
+targets, the oracle's consistent programs), then runs Adam with gradient
+clipping over size-grouped batches. After every epoch it measures dev
+accuracy with the official metric (if a dev set is given) and writes a
+checkpoint atomically: the model directory files plus ``train_state.pt``
+(optimizer and RNG state, loaded with ``weights_only=True``), so ``resume``
+continues a killed run from the last finished epoch. The best epoch on dev is
+kept in ``OUT/best``.
+"""
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from npqa.train.prepare import Item, PrepStats, load_split, prepare_parallel, vocab_texts
+from npqa.model.features import Vocab
+from npqa.grammars.ops import LANGUAGE
+from npqa.train.infer import iterate_batches, predict
+from npqa.train.loss import compute_loss
+from npqa.model.config import ModelConfig
+from npqa.model.controller import NeuralProgrammer
+from npqa.errors import ModelError
+from npqa.model.files import atomic_write, read_vocab, save_model
+
+STATE = "train_state.pt"
+
+
+@dataclass
+class TrainConfig:
+    train: str  # WTQ-style TSV to learn from
+    tables_root: str  # folder holding the csv/ tree the TSV's contexts point into
+    out: str  # output directory (model files, checkpoints, log)
+    dev: str | None = None  # TSV to measure accuracy on after each epoch
+    epochs: int = 12
+    seed: int = 0
+    lr: float = 2e-3
+    clip: float = 5.0  # gradient norm clip
+    soft_weight: float = 0.1  # weight of the Neural Programmer's soft loss beside the program likelihood
+    max_programs: int = 64  # consistent programs kept per question (shortest first)
+    steps: int = 4
+    embed_dim: int = 64
+    hidden: int = 128
+    dropout: float = 0.2
+    word_dropout: float = 0.1
+    min_word_count: int = 2
+    threads: int = 2
+    ema: float = 0.0  # decay of an exponential moving average of the weights, evaluated and saved instead (0 = off)
+    command: str | None = None  # the command line that started the run, for the model card
+
+
+@dataclass
+class EpochLog:
+    epoch: int
+    loss: float
+    mml: float
+    soft: float
+    examples_per_s: float
+    seconds: float
+    dev_accuracy: float | None
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def accuracy(model: NeuralProgrammer, items: list[Item], progress: Any = None) -> float:
+    from npqa.train.metric import check
+
+    decoded = predict(model, items, on_batch=progress)
+    right = sum(check(it.answers, list(d[0].answer.items)) if d else False for it, d in zip(items, decoded))
+    return right / max(len(items), 1)
+
+
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def _prepare_split(
+    tsv: str, cfg: TrainConfig, vocab: Vocab | None, targets: bool, progress: Any, label: str
+) -> tuple[list[Item], PrepStats, Vocab]:
+    examples, tables = load_split(Path(tsv), Path(cfg.tables_root))
+    if vocab is None:
+        vocab = Vocab.build(vocab_texts(examples, tables), cfg.min_word_count)
+    task = progress.add_task(f"prepare {label}", total=len(examples), info="")
+    items, stats = prepare_parallel(
+        examples, tables, vocab, LANGUAGE, cfg.steps, targets, cfg.max_programs, cfg.threads,
+        lambda n: progress.advance(task, n),
+    )  # fmt: skip
+    return items, stats, vocab
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
+    """Run (or resume) a training run; returns the per-epoch log."""
+    torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _seed(cfg.seed)
+    with _progress() as progress:
+        vocab = None
+        if resume and (out / STATE).is_file():
+            vocab = Vocab(read_vocab(out))
+        train_items, stats, vocab = _prepare_split(cfg.train, cfg, vocab, True, progress, "train")
+        dev_items = []
+        if cfg.dev:
+            dev_items, _, _ = _prepare_split(cfg.dev, cfg, vocab, False, progress, "dev")
+        prep = asdict(stats)
+        progress.console.print(f"train questions: {prep}")
+        atomic_write(out / "vocab.json", json.dumps(vocab.words, ensure_ascii=False).encode("utf-8"))
+        mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout)
+        model = NeuralProgrammer(mconfig, LANGUAGE)
+        optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        average = _Average(model, cfg.ema) if cfg.ema > 0 else None
+        logs: list[EpochLog] = []
+        start_epoch, best = 0, -1.0
+        if resume and (out / STATE).is_file():
+            start_epoch, best, logs = _restore(out, model, optim, average)
+            progress.console.print(f"resumed after epoch {start_epoch}")
+        rng = np.random.default_rng(cfg.seed + start_epoch)
+        trainable = [it for it in train_items if it.enc.programs is not None]
+        for epoch in range(start_epoch + 1, cfg.epochs + 1):
+            model.train()
+            task = progress.add_task(f"epoch {epoch}", total=len(trainable), info="")
+            t0, seen, total_loss, total_mml, total_soft, n_batches = time.time(), 0, 0.0, 0.0, 0.0, 0
+            for batch_items in iterate_batches(trainable, rng):
+                from npqa.model.batch import collate
+
+                batch = collate([it.enc for it in batch_items])
+                parts = compute_loss(model(batch), batch, cfg.soft_weight)
+                optim.zero_grad()
+                parts.total.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+                optim.step()
+                if average is not None:
+                    average.update(model)
+                seen += len(batch_items)
+                n_batches += 1
+                total_loss += parts.total.item()
+                total_mml += parts.mml.item()
+                total_soft += parts.soft.item()
+                rate = seen / max(time.time() - t0, 1e-9)
+                progress.update(task, advance=len(batch_items), info=f"loss {total_loss / n_batches:.3f} {rate:.0f} ex/s")
+            secs = time.time() - t0
+            shipped = average.model if average is not None else model  # what is evaluated and saved
+            dev_acc = None
+            if dev_items:
+                dtask = progress.add_task(f"dev {epoch}", total=len(dev_items), info="")
+                dev_acc = accuracy(shipped, dev_items, lambda n: progress.advance(dtask, n))
+            log = EpochLog(
+                epoch, total_loss / max(n_batches, 1), total_mml / max(n_batches, 1), total_soft / max(n_batches, 1),
+                seen / max(secs, 1e-9), secs, dev_acc,
+            )  # fmt: skip
+            logs.append(log)
+            progress.console.print(
+                f"epoch {epoch}: loss {log.loss:.4f} (mml {log.mml:.4f}, soft {log.soft:.4f}), "
+                f"{log.examples_per_s:.0f} ex/s, {secs:.0f}s" + (f", dev accuracy {dev_acc:.4f}" if dev_acc is not None else "")
+            )
+            card = {
+                "model_id": f"npqa-{Path(cfg.train).stem}-seed{cfg.seed}-e{epoch}",
+                "training": {
+                    "command": cfg.command,
+                    "config": asdict(cfg),
+                    "epochs_done": epoch,
+                    "dev_accuracy": dev_acc,
+                    "prep": prep,
+                    "log": [asdict(x) for x in logs],
+                },
+            }
+            best_now = dev_acc is not None and dev_acc > best
+            best = max(best, dev_acc) if dev_acc is not None else best
+            _save_state(out, model, optim, epoch, best, logs, average)  # one atomic file: what --resume reads
+            save_model(shipped, vocab.words, out, card)
+            if best_now:
+                save_model(shipped, vocab.words, out / "best", card)
+    return logs
+
+
+class _Average:
+    """An exponential moving average of the model's weights (``decay`` per step):
+    ``avg = decay * avg + (1 - decay) * weights`` after every optimizer step."""
+
+    def __init__(self, model: NeuralProgrammer, decay: float) -> None:
+        import copy
+
+        self.decay = decay
+        self.model = copy.deepcopy(model)
+        self.model.eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: NeuralProgrammer) -> None:
+        for avg, p in zip(self.model.parameters(), model.parameters()):
+            avg.mul_(self.decay).add_(p.detach(), alpha=1.0 - self.decay)
+
+
+def _save_state(
+    out: Path,
+    model: NeuralProgrammer,
+    optim: torch.optim.Optimizer,
+    epoch: int,
+    best: float,
+    logs: list[EpochLog],
+    average: _Average | None = None,
+) -> None:
+    """Weights (and their moving average), optimizer and RNG state in one atomically
+    written file, so a kill at any moment leaves a consistent checkpoint to resume from."""
+    state = {
+        "model": model.state_dict(),
+        "optim": optim.state_dict(),
+        "epoch": epoch,
+        "best": best,
+        "log": json.dumps([asdict(x) for x in logs]),
+        "torch_rng": torch.get_rng_state(),
+    }
+    if average is not None:
+        state["average"] = average.model.state_dict()
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write(out / STATE, buf.getvalue())
+
+
+def _restore(
+    out: Path, model: NeuralProgrammer, optim: torch.optim.Optimizer, average: _Average | None = None
+) -> tuple[int, float, list[EpochLog]]:
+    """Load the checkpoint of ``out`` into ``model``, ``optim`` (and the weights'
+    moving average); ModelError if it does not fit."""
+    try:
+        state = torch.load(out / STATE, weights_only=True)
+        model.load_state_dict(state["model"])
+        optim.load_state_dict(state["optim"])
+        if average is not None:
+            average.model.load_state_dict(state["average"])
+    except (RuntimeError, KeyError, ValueError, EOFError, pickle.UnpicklingError) as err:
+        raise ModelError(str(out / STATE), f"checkpoint does not fit this run ({str(err).splitlines()[0][:200]})") from None
+    torch.set_rng_state(state["torch_rng"])
+    logs = [EpochLog(**x) for x in json.loads(state["log"])]
+    return int(state["epoch"]), float(state["best"]), logs
