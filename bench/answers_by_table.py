@@ -15,8 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from npqa import TableQA
-from npqa.metric import escape_tsv
-from npqa.wtq import read_examples
+from npqa.train.metric import escape_tsv
+from npqa.train.wtq import read_examples
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ executor, the text form and the SQL renderer are all derived from this table;
 Semantics worth knowing
 -----------------------
 * Filters keep the carried rows passing a condition; NaN / unknown never passes.
-* ``word_match``: the cell's words (``npqa.text.match_text``) contain the
+* ``word_match``: the cell's words (``npqa.table.text.match_text``) contain the
   constant's words as a contiguous run. ``also_match`` is its union form: the
   carried rows *plus* the matching rows, so ``difference(also_match(word_match(
   reset, "City", "los angeles"), "City", "saskatoon"), "Passengers")`` compares

@@ -6,7 +6,7 @@
 ['3']
 
 ``ask`` takes a path, ``"-"`` (stdin), a pandas DataFrame or a loaded
-:class:`npqa.table.Table`, and returns an :class:`AskResult` whose
+:class:`npqa.table.column.Table` or a :class:`npqa.session.TableSession`, and returns an :class:`AskResult` whose
 ``to_json()`` is exactly the object ``npqa ask --json`` prints.
 """
 from __future__ import annotations
@@ -86,7 +86,7 @@ class TableQA:
     """A loaded model, ready to answer questions about any table."""
 
     def __init__(self, model: Any, vocab: Any, config: dict[str, Any], threads: int = 1) -> None:
-        self.model = model  # npqa.npmodel.NumpyProgrammer (answering) or npqa.model.NeuralProgrammer (torch)
+        self.model = model  # NumpyProgrammer (answering) or NeuralProgrammer (torch)
         self.vocab = vocab
         self.config = config
         # torch threads while answering: one question is a small forward pass, where
@@ -122,7 +122,7 @@ class TableQA:
         ``top`` programs are decoded (the best one answers, the others are
         ``alternatives``); ``dialect`` is the SQL dialect of ``sql``;
         ``table_options`` (``sep``, ``encoding``, ``header``) go to
-        :func:`npqa.table.load_table`.
+        :func:`npqa.table.read.load_table`.
         """
         return self.ask_many(table, [question], top=top, dialect=dialect, **table_options)[0]
 

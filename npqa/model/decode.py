@@ -126,7 +126,7 @@ def decode(
 
 
 def decode_outputs(model: Any, out: Any, items: Sequence[Any], top_k: int = 1) -> list[list[Decoded]]:
-    """Decoded programs for a batch of prepared items (:class:`npqa.dataset.Item`).
+    """Decoded programs for a batch of prepared items (:class:`npqa.model.inputs.Item`).
 
     ``model`` is the torch model or its numpy twin (:mod:`npqa.model.npcontroller`): only its
     ``language`` and ``config.steps`` are read; ``out``'s arrays may be tensors or

@@ -150,7 +150,7 @@ class NumpyProgrammer:
     # -- loading -----------------------------------------------------------------------
     @classmethod
     def load(cls, directory: str | Path, dtype: type = np.float32) -> tuple["NumpyProgrammer", Vocab, dict[str, Any]]:
-        """(model, vocab, config) from a model directory, like :func:`npqa.model_io.load_model`.
+        """(model, vocab, config) from a model directory, like :func:`npqa.model.files.load_model`.
 
         Raises :class:`ModelError` for a directory that is not a complete, consistent
         npqa model, with the same checks (files, format, ops, vocabulary, settings,

@@ -232,7 +232,7 @@ def canonicalise_gold(item: str) -> str:
     """The canonical text of a gold item, as CoreNLP's ``targetCanon`` gives it.
 
     In order: a whole number (``100,000`` → ``100000``, ``.25``, ``+3.9``); a
-    whole date (:func:`npqa.values.parse_date`, except ``yyyy-mm``, which in
+    whole date (:func:`npqa.table.values.parse_date`, except ``yyyy-mm``, which in
     an answer is a season such as ``2005-06``) as ``yyyy-mm-dd`` with ``xx``;
     a number with a currency, percent sign, ordinal suffix or scale word
     (``$1.56 billion`` → ``1560000000``, ``48.4%`` → ``48.4``, ``2nd`` → ``2``);
