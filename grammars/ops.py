@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+from sqlglot import exp
 
 from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
 from npqa.table.values import Date
@@ -71,11 +72,17 @@ def _date_target(value: Date, parts: int) -> float:
 
 
 def _compare_sql(ctx: Any, value: Any, sql_op: str) -> Any:
-    """SQL condition mirroring :func:`_compare`."""
+    """SQL condition mirroring :func:`_compare`: ``"Year.num" > 2004``,
+    ``"Date.year" * 100 + "Date.month" >= 200405``, and for equality the parts
+    one by one, ``"Date.year" = 2004 AND "Date.month" = 5`` (the same, as parts are
+    whole numbers with month 1-12 and day 1-31)."""
     if isinstance(value, Date):
         parts = 1 + (value.month is not None) + (value.month is not None and value.day is not None)
-        return ctx.binary(sql_op, ctx.date_key(parts), ctx.literal(_date_target(value, parts)))
-    return ctx.binary(sql_op, ctx.col.num, ctx.literal(float(value)))
+        if sql_op == "=":
+            names = ("year", "month", "day")[:parts]
+            return exp.and_(*(ctx.compare("=", getattr(ctx.col, n), ctx.literal(getattr(value, n))) for n in names))
+        return ctx.compare(sql_op, ctx.date_key(parts), ctx.literal(_date_target(value, parts)))
+    return ctx.compare(sql_op, ctx.col.num, ctx.literal(float(value)))
 
 
 for _name, _doc, _cmp, _sql_op in [
@@ -140,7 +147,7 @@ _declare(
     doc="every row of the table (the start of every program)",
     hard=lambda rows, column: np.ones_like(rows),
     soft=lambda rows, cols, alpha: cols.valid.clone(),
-    sql=lambda ctx: ctx.select_rows(None, carried=False),
+    sql=lambda ctx: ctx.pick(None),
 )
 _declare(
     name="keep",
@@ -149,7 +156,7 @@ _declare(
     doc="the carried rows unchanged (the no-op step)",
     hard=lambda rows, column: rows.copy(),
     soft=lambda rows, cols, alpha: rows,
-    sql=lambda ctx: ctx.select_rows(None),
+    sql=lambda ctx: ctx.rows,
 )
 _declare(
     name="first",
@@ -158,7 +165,7 @@ _declare(
     doc="the first carried row",
     hard=lambda rows, column: rows & (np.cumsum(rows, axis=-1) == 1),
     soft=_first_soft,
-    sql=lambda ctx: ctx.select_extreme_row("min"),
+    sql=lambda ctx: ctx.pick(ctx.compare("=", ctx.row, ctx.carried(exp.Min(this=ctx.row)).subquery()), single=True),
 )
 _declare(
     name="last",
@@ -167,7 +174,7 @@ _declare(
     doc="the last carried row",
     hard=lambda rows, column: rows & (np.cumsum(rows[..., ::-1], axis=-1)[..., ::-1] == 1),
     soft=lambda rows, cols, alpha: _first_soft(rows.flip(1), cols, alpha).flip(1),
-    sql=lambda ctx: ctx.select_extreme_row("max"),
+    sql=lambda ctx: ctx.pick(ctx.compare("=", ctx.row, ctx.carried(exp.Max(this=ctx.row)).subquery()), single=True),
 )
 _declare(
     name="previous",
@@ -176,7 +183,7 @@ _declare(
     doc="the rows just above the carried rows",
     hard=lambda rows, column: _shift_hard(rows, -1),
     soft=lambda rows, cols, alpha: _shift(rows, -1) * cols.valid,
-    sql=lambda ctx: ctx.select_shifted(+1),
+    sql=lambda ctx: ctx.pick(_shifted_sql(ctx, -1), single=ctx.rows.single),
 )
 _declare(
     name="next",
@@ -185,8 +192,15 @@ _declare(
     doc="the rows just below the carried rows",
     hard=lambda rows, column: _shift_hard(rows, +1),
     soft=lambda rows, cols, alpha: _shift(rows, +1) * cols.valid,
-    sql=lambda ctx: ctx.select_shifted(-1),
+    sql=lambda ctx: ctx.pick(_shifted_sql(ctx, +1), single=ctx.rows.single),
 )
+
+
+def _shifted_sql(ctx: Any, by: int) -> Any:
+    """``"row#" IN (SELECT "row#" - 1 FROM <carried>)`` for ``by=-1`` (the rows just above)."""
+    step = exp.Literal.number(abs(by))
+    shifted = exp.Add(this=ctx.row, expression=step) if by > 0 else exp.Sub(this=ctx.row, expression=step)
+    return exp.In(this=ctx.row, query=ctx.carried(shifted).subquery())
 
 
 def _shift_hard(rows: np.ndarray, by: int) -> np.ndarray:
@@ -285,7 +299,7 @@ _declare(
     column=ColumnType.ORDERED,
     hard=lambda rows, column: _extreme_hard(rows, column, True),
     soft=lambda rows, cols, alpha: _extreme_soft(rows, cols, alpha, True),
-    sql=lambda ctx: ctx.select_extreme_value("max"),
+    sql=lambda ctx: ctx.narrow(ctx.compare("=", ctx.order_key(), ctx.carried(exp.Max(this=ctx.order_key()), reused=True).subquery())),
 )
 _declare(
     name="argmin",
@@ -295,7 +309,7 @@ _declare(
     column=ColumnType.ORDERED,
     hard=lambda rows, column: _extreme_hard(rows, column, False),
     soft=lambda rows, cols, alpha: _extreme_soft(rows, cols, alpha, False),
-    sql=lambda ctx: ctx.select_extreme_value("min"),
+    sql=lambda ctx: ctx.narrow(ctx.compare("=", ctx.order_key(), ctx.carried(exp.Min(this=ctx.order_key()), reused=True).subquery())),
 )
 _declare(
     name="mode",
@@ -305,7 +319,7 @@ _declare(
     column=ColumnType.ANY,
     hard=_mode_hard,
     soft=_mode_soft,
-    sql=lambda ctx: ctx.select_mode(),
+    sql=lambda ctx: ctx.narrow(exp.In(this=ctx.col.text, query=ctx.most_frequent())),
 )
 
 
@@ -381,7 +395,7 @@ _declare(
     doc="how many rows are carried",
     hard=lambda rows, column: rows.sum(axis=-1).astype(np.float64),
     soft=lambda rows, cols, alpha: rows.sum(1),
-    sql=lambda ctx: ctx.aggregate("count"),
+    sql=lambda ctx: ctx.select(exp.Count(this=exp.Star())),
 )
 _declare(
     name="sum",
@@ -391,7 +405,7 @@ _declare(
     column=ColumnType.NUMBER,
     hard=_sum_hard,
     soft=_soft_sum,
-    sql=lambda ctx: ctx.aggregate("sum"),
+    sql=lambda ctx: ctx.select(exp.Coalesce(this=exp.Sum(this=ctx.col.num), expressions=[exp.Literal.number(0)])),
 )
 _declare(
     name="average",
@@ -401,7 +415,7 @@ _declare(
     column=ColumnType.NUMBER,
     hard=_average_hard,
     soft=_soft_average,
-    sql=lambda ctx: ctx.aggregate("avg"),
+    sql=lambda ctx: ctx.select(exp.Avg(this=ctx.col.num)),
 )
 _declare(
     name="difference",
@@ -411,7 +425,7 @@ _declare(
     column=ColumnType.NUMBER,
     hard=_difference_hard,
     soft=_soft_difference,
-    sql=lambda ctx: ctx.aggregate("difference"),
+    sql=lambda ctx: ctx.select(exp.Sub(this=exp.Max(this=ctx.col.num), expression=exp.Min(this=ctx.col.num))),
 )
 _declare(
     name="print",

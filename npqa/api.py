@@ -56,9 +56,11 @@ class AskResult:
     column_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, for --explain
     all_op_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, every op
     question: str = ""  # the question asked (not part of --json)
+    sql_helpers: dict[str, str] = field(default_factory=dict)  # helper column the SQL reads -> what it holds
+    sql_note: str = ""  # the same in one line, a SQL comment shown under the SQL (not part of --json)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``npqa ask --json`` object: answer, sql, program, confidence, steps, alternatives."""
+        """The ``npqa ask --json`` object: answer, sql, program, confidence, steps, alternatives, sql_helpers."""
         # built by hand: dataclasses.asdict deep-copies every row list (seconds on a big table)
         return {
             "answer": list(self.answer),
@@ -79,6 +81,7 @@ class AskResult:
             "alternatives": [
                 {"program": a.program, "confidence": a.confidence, "answer": list(a.answer)} for a in self.alternatives
             ],
+            "sql_helpers": dict(self.sql_helpers),
         }
 
 
@@ -154,11 +157,11 @@ class TableQA:
                 results.append(AskResult([], "", "", 0.0, [], question=questions[b]))
                 continue
             best = cands[0]
-            sql = session.sql(best.program, self.model.language, dialect)
+            sql = session.sql_text(best.program, self.model.language, dialect)
             results.append(
                 AskResult(
                     answer=list(best.answer.items),
-                    sql=sql,
+                    sql=sql.text,
                     program=best.text,
                     confidence=best.confidence,
                     steps=self._steps(out, b, best, item),
@@ -166,6 +169,8 @@ class TableQA:
                     column_probs=self._column_probs(out, b, best, item),
                     all_op_probs=self._op_probs(out, b, best),
                     question=questions[b],
+                    sql_helpers=sql.helpers,
+                    sql_note=sql.note,
                 )
             )
         return results
@@ -249,6 +254,7 @@ class SqlOf:
     program: str  # canonical text form
     answer: list[str]
     question: bool  # True when the model chose the program
+    note: str = ""  # what the helper columns the SQL reads hold, one line ('' when none)
 
 
 def sql_of(
@@ -276,11 +282,11 @@ def sql_of(
     else:
         if db is not None:
             session.write_db(db)
-        return SqlOf(run.sql, run.program, list(run.answer.items), False)
+        return SqlOf(run.sql, run.program, list(run.answer.items), False, run.sql_note)
     result = TableQA.load(model_dir).ask(session, text, dialect=dialect)
     if db is not None:
         session.write_db(db)
-    return SqlOf(result.sql, result.program, result.answer, True)
+    return SqlOf(result.sql, result.program, result.answer, True, result.sql_note)
 
 
 def write_table_db(table: Any, db: str | Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from npqa.errors import ProgramError, TableError
 from npqa.lang.language import Language, Program
-from npqa.lang.sql import Schema, render, write_sqlite
+from npqa.lang.sql import Schema, SqlText, to_sql, write_sqlite
 from npqa.table.column import Table
 
 
@@ -50,8 +50,13 @@ class TableSession:
     def sql(self, program: Program, language: Language, dialect: str = "sqlite") -> str:
         """The SQL text of ``program`` on this table; :class:`ProgramError` for an
         unknown dialect."""
+        return self.sql_text(program, language, dialect).text
+
+    def sql_text(self, program: Program, language: Language, dialect: str = "sqlite") -> SqlText:
+        """The SQL of ``program`` on this table with the note on its helper columns;
+        :class:`ProgramError` for an unknown dialect."""
         try:
-            return render(program, self.schema, language, dialect=dialect)
+            return to_sql(program, self.schema, language, dialect=dialect)
         except ValueError as err:  # sqlglot: unknown dialect
             raise ProgramError("--dialect", str(err).splitlines()[0]) from None
 

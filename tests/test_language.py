@@ -45,7 +45,7 @@ EVEN = OpSpec(
     column=ColumnType.NUMBER,
     condition=False,
     hard=lambda rows, column: rows & (np.nan_to_num(column.num, nan=1.0) % 2 == 0),
-    sql=lambda ctx: ctx.select_rows(
+    sql=lambda ctx: ctx.narrow(
         exp.EQ(this=exp.Mod(this=ctx.col.num, expression=exp.Literal.number(2)), expression=exp.Literal.number(0))
     ),
 )

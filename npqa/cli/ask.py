@@ -30,7 +30,8 @@ def _show_answer(console: Any, result: Any, explain: bool, table: Any, top: int)
     console.print(Panel(Text(answer, style="bold green"), title="answer", title_align="left", expand=False))
     console.print(Text.assemble(("program: ", "bold"), result.program or "(none)"))
     console.print(Text("sql:", style="bold"))
-    console.print(Syntax(result.sql or "-- none", "sql", word_wrap=True, background_color="default"))
+    shown = "\n".join(line for line in (result.sql or "-- none", result.sql_note) if line)
+    console.print(Syntax(shown, "sql", word_wrap=True, background_color="default"))
     console.print(Text.assemble(("confidence: ", "bold"), f"{result.confidence:.3g}"))
     if result.confidence < LOW_CONFIDENCE:
         console.print(

@@ -27,11 +27,15 @@ def run(
 
     result = run_program(_load(table, sep, encoding, no_header), program, dialect=dialect)
     if as_json:
-        _print_json({"answer": list(result.answer.items), "program": result.program, "sql": result.sql})
+        _print_json(
+            {"answer": list(result.answer.items), "program": result.program, "sql": result.sql, "sql_helpers": result.sql_helpers}
+        )
         return
     typer.echo("answer: " + (" | ".join(result.answer.items) if result.answer.items else "(no answer)"))
     typer.echo("program: " + result.program)
     typer.echo("sql: " + result.sql)
+    if result.sql_note:
+        typer.echo(result.sql_note)
 
 
 @command("sql")
@@ -55,4 +59,6 @@ def sql(
     result = sql_of(_load(table, sep, encoding, no_header), program_or_question, model, dialect=dialect, db=db)
     if result.question:
         _err(f"program: {result.program}")
+    if result.note:
+        _err(result.note)  # on stderr: stdout is the SQL alone, runnable as is
     typer.echo(result.sql)

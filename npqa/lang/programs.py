@@ -9,7 +9,7 @@ from npqa.errors import ProgramError, TableError
 from npqa.table.column import Table
 from npqa.lang.executor import Answer, execute
 from npqa.grammars.ops import LANGUAGE
-from npqa.lang.sql import Schema, render, write_sqlite
+from npqa.lang.sql import Schema, to_sql, write_sqlite
 from npqa.lang.textform import parse, to_text
 
 
@@ -19,6 +19,8 @@ class RunResult:
     answer: Answer
     program: str  # canonical text form
     sql: str
+    sql_helpers: dict[str, str]  # helper column the SQL reads -> what it holds
+    sql_note: str  # the same in one line, a SQL comment ('' when none)
 
 
 def run_program(table: Table, text: str, dialect: str = "sqlite", db: Path | None = None) -> RunResult:
@@ -33,7 +35,7 @@ def run_program(table: Table, text: str, dialect: str = "sqlite", db: Path | Non
     answer = execute(program, table, LANGUAGE)
     schema = Schema.of_table(table)
     try:
-        sql_text = render(program, schema, LANGUAGE, dialect=dialect)
+        sql = to_sql(program, schema, LANGUAGE, dialect=dialect)
     except ValueError as err:  # sqlglot: unknown dialect
         raise ProgramError("--dialect", str(err).splitlines()[0]) from None
     if db is not None:
@@ -41,4 +43,4 @@ def run_program(table: Table, text: str, dialect: str = "sqlite", db: Path | Non
             write_sqlite(table, db)
         except OSError as err:
             raise TableError(str(db), f"cannot write the database: {err.strerror or err}") from None
-    return RunResult(answer, to_text(program, LANGUAGE), sql_text)
+    return RunResult(answer, to_text(program, LANGUAGE), sql.text, sql.helpers, sql.note)
