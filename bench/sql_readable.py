@@ -25,8 +25,9 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from npqa.api import TableQA
 from npqa.grammars.ops import LANGUAGE
+
+from npqa.api import TableQA
 from npqa.lang.language import Result
 from npqa.lang.textform import parse
 from npqa.session import TableSession

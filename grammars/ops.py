@@ -2,9 +2,11 @@
 
 A declaration gives the op's name, argument and result types, its reference
 semantics (numpy, ``hard``), its differentiable semantics (torch, ``soft``,
-batched) and its SQL shape (sqlglot, ``sql``). Masks, type checks, the
-executor, the text form and the SQL renderer are all derived from this table;
-``docs/LANGUAGE.md`` is the prose version.
+batched) and its part of the SQL (sqlglot, ``sql``, over a
+:class:`npqa.lang.sql.SqlContext`: a filter's condition, a row op's new carried
+rows, a terminal op's SELECT). Masks, type checks, the executor, the text form
+and the SQL renderer are all derived from this table; ``docs/LANGUAGE.md`` is
+the prose version.
 
 Semantics worth knowing
 -----------------------

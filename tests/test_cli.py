@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "data" / "tiny"
 TINY_TSV = TINY / "data" / "tiny.tsv"
 TABLE = TINY / "csv" / "204-csv" / "365.csv"  # Natalia Lesz singles: Year, Single, chart positions, Album
-ASK_FIELDS = {"answer", "sql", "program", "confidence", "steps", "alternatives"}
+ASK_FIELDS = {"answer", "sql", "program", "confidence", "steps", "alternatives", "sql_helpers"}
 STEP_FIELDS = {"op", "op_probs", "column", "column_prob", "constant", "rows"}
 
 runner = CliRunner()
@@ -275,7 +275,7 @@ PROGRAM = 'count(greater(reset, "Year", 2009))'
 def test_sql_of_a_program_prints_only_the_sql() -> None:
     result = runner.invoke(app, ["sql", str(TABLE), PROGRAM])
     assert result.exit_code == 0
-    assert result.stdout.startswith("WITH ") and len(result.stdout.splitlines()) == 1
+    assert result.stdout.startswith("SELECT ") and len(result.stdout.splitlines()) == 1
 
 
 def test_sql_db_runs_as_printed(tmp_path: Path) -> None:
@@ -288,7 +288,7 @@ def test_sql_of_a_question_uses_the_model(model: str, tmp_path: Path) -> None:
     db = tmp_path / "t.sqlite"
     result = runner.invoke(app, ["sql", str(TABLE), "how many singles?", "--model", model, "--db", str(db)])
     assert result.exit_code == 0, result.stderr
-    program = result.stderr.removeprefix("program: ").strip()
+    program = result.stderr.splitlines()[0].removeprefix("program: ")  # then the note on helper columns
     expected = json.loads(runner.invoke(app, ["run", str(TABLE), program, "--json"]).stdout)
     assert check(expected["answer"], sqlite_items(db, result.stdout))
 
@@ -322,7 +322,8 @@ def test_run_prints_answer_program_and_sql() -> None:
 
 def test_run_json_fields() -> None:
     data = json.loads(runner.invoke(app, ["run", str(TABLE), PROGRAM, "--json"]).stdout)
-    assert data == {"answer": ["4"], "program": PROGRAM, "sql": data["sql"]}
+    helpers = {"Year.num": 'the number read from "Year"'}
+    assert data == {"answer": ["4"], "program": PROGRAM, "sql": data["sql"], "sql_helpers": helpers}
 
 
 def test_run_unknown_column_is_a_type_error() -> None:

@@ -68,12 +68,14 @@ class OpSpec:
     """One op, declared once.
 
     ``hard`` is the reference semantics (numpy), ``soft`` the differentiable
-    one (torch, batched) and ``sql`` the sqlglot shape. For a *filter*
-    (``condition=True``) ``hard`` is a row-independent condition
-    ``(column, constant) -> bool[R]``: the executor intersects it with the
-    carried rows, the soft executor precomputes it for every column and
-    constant, and ``sql`` returns a WHERE condition. Otherwise ``hard`` is
-    ``(rows, column) -> rows | Answer`` and ``sql`` builds a whole SELECT.
+    one (torch, batched) and ``sql`` the op's part of the SQL (sqlglot, given a
+    :class:`npqa.lang.sql.SqlContext`). For a *filter* (``condition=True``)
+    ``hard`` is a row-independent condition ``(column, constant) -> bool[R]``:
+    the executor intersects it with the carried rows, the soft executor
+    precomputes it for every column and constant, and ``sql`` returns a WHERE
+    condition. Otherwise ``hard`` is ``(rows, column) -> rows | Answer`` and
+    ``sql`` returns the new carried rows (a row op) or the whole SELECT (a
+    terminal op).
     """
 
     name: str

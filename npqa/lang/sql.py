@@ -1,12 +1,10 @@
 """Programs as SQL a person reads: built with sqlglot's expression builders, never by pasting.
 
-The table lives in SQLite as table ``t`` (see :func:`write_sqlite`): one TEXT
-column per table column holding the display text, named by its header, and
-helper columns for what the program needs — the parsed number (``"<name>.num"``),
-date parts (``.year``, ``.month``, ``.day``), the padded match text
-(``.words``) and the row position (``"row#"``). Helper names that clash with
-a header get a ``#2``, ``#3``, … suffix, so they never collide;
-:func:`helper_note` says in one line what the ones a query reads hold.
+The query runs on table ``t`` as :func:`npqa.lang.sqldb.write_sqlite` writes it:
+the display text under each header, and helper columns (``"<name>.num"``, the
+date parts ``.year``/``.month``/``.day``, the match text ``.words``, the row
+position ``"row#"``); :func:`helper_note` says in one line what the ones a query
+reads hold. ``Schema`` and ``write_sqlite`` are importable from here too.
 
 A program is rendered as the simplest query that means it (:func:`program_sql`).
 The carried rows are a condition on the rows of ``t`` (:class:`Rows`): a filter
@@ -19,87 +17,18 @@ op that reads them twice, are first named as a CTE ``stepN``.
 """
 from __future__ import annotations
 
-import functools
-import math
-import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlglot import exp
 
 from npqa.lang.language import Language, Program
+from npqa.lang.sqldb import TABLE, Schema, SqlColumn, col_ref, ident, write_sqlite
 from npqa.table.text import padded
 
-if TYPE_CHECKING:
-    from npqa.table.column import Table
-
-TABLE = "t"
-DERIVED = ("num", "year", "month", "day", "words")
-
-
-def _ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
-
-
-def _col(name: str) -> exp.Column:
-    return exp.Column(this=_ident(name))
-
-
-@dataclass(frozen=True)
-class SqlColumn:
-    """The SQL names of one table column and of its derived columns."""
-
-    kind: str
-    names: dict[str, str]  # "text", "num", "year", "month", "day", "words" -> SQL column name
-
-    def __getattr__(self, which: str) -> exp.Column:
-        try:
-            return _col(self.names[which])
-        except KeyError:
-            raise AttributeError(which) from None
-
-
-@dataclass(frozen=True)
-class Schema:
-    """How a table's columns are named in SQL."""
-
-    row: str
-    columns: dict[str, SqlColumn]
-
-    @classmethod
-    def of(cls, names: list[str], kinds: list[str]) -> "Schema":
-        taken = set(names)
-
-        def fresh(base: str) -> str:
-            name, k = base, 1
-            while name in taken:
-                k += 1
-                name = f"{base}#{k}"
-            taken.add(name)
-            return name
-
-        row = fresh("row#")
-        cols = {}
-        for name, kind in zip(names, kinds):
-            derived = {d: fresh(f"{name}.{d}") for d in DERIVED}
-            cols[name] = SqlColumn(kind, {"text": name, **derived})
-        return cls(row, cols)
-
-    @classmethod
-    def of_table(cls, table: "Table") -> "Schema":
-        """The schema of ``table`` (its column names and kinds)."""
-        return cls.of(table.names, [c.kind for c in table.columns])
-
-    @functools.cached_property
-    def helpers(self) -> dict[str, tuple[str, str | None]]:
-        """Each helper column's SQL name -> (which helper, the column it is read from;
-        ``("row", None)`` for the row position)."""
-        out: dict[str, tuple[str, str | None]] = {self.row: ("row", None)}
-        for name, col in self.columns.items():
-            out.update({sql_name: (which, name) for which, sql_name in col.names.items() if which != "text"})
-        return out
+__all__ = [
+    "TABLE", "Rows", "Schema", "SqlContext", "SqlText",
+    "helper_columns", "helper_note", "program_sql", "render", "to_sql", "write_sqlite",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,7 +59,7 @@ def _select(value: exp.Expression, source: str, where: exp.Expression | None, li
     query = exp.select(value)
     if limit is not None:  # set before FROM, as sqlglot's parser does, so that the tree equals its own parse
         query = query.limit(exp.Literal.number(limit))
-    query = query.from_(_ident(source))
+    query = query.from_(ident(source))
     return query.where(where) if where is not None else query
 
 
@@ -153,7 +82,7 @@ class SqlContext:
     @property
     def row(self) -> exp.Column:
         """The row's position, 0 for the first row."""
-        return _col(self.schema.row)
+        return col_ref(self.schema.row)
 
     def literal(self, value: float | str) -> exp.Expression:
         if isinstance(value, str):
@@ -312,7 +241,7 @@ def program_sql(program: Program, schema: Schema, language: Language) -> exp.Sel
     term = program.terminal
     final: exp.Select = language[term.op].sql(SqlContext(schema, rows, _column(schema, term.column), ctes, len(program.row_steps)))
     for name, query in ctes:
-        final = final.with_(_ident(name), as_=query)
+        final = final.with_(ident(name), as_=query)
     return final
 
 
@@ -332,7 +261,7 @@ _PARTS = ("year", "month", "day")
 
 
 def _quoted(name: str, dialect: str) -> str:
-    return _ident(name).sql(dialect=dialect)
+    return ident(name).sql(dialect=dialect)
 
 
 def _helpers_read(query: exp.Expression, schema: Schema) -> list[tuple[str, str, str | None]]:
@@ -410,69 +339,3 @@ def to_sql(program: Program, schema: Schema, language: Language, dialect: str = 
     """The program's SQL text in ``dialect`` and the note on its helper columns."""
     query = program_sql(program, schema, language)
     return SqlText(query.sql(dialect=dialect), helper_columns(query, schema), helper_note(query, schema, dialect))
-
-
-# ---------------------------------------------------------------------------
-# the database
-# ---------------------------------------------------------------------------
-def _sql_value(x: float) -> float | None:
-    return None if math.isnan(x) else float(x)
-
-
-def _sql_int(x: float) -> int | None:
-    return None if math.isnan(x) else int(x)
-
-
-INSERT_CHUNK = 65_536
-"""Rows converted and inserted at a time by :func:`write_sqlite`."""
-
-
-def _sql_values(x: np.ndarray) -> list[float | None]:
-    """:func:`_sql_value` of every element (float64 (N,)), vectorised."""
-    out = x.astype(object)
-    out[np.isnan(x)] = None
-    return out.tolist()
-
-
-def _sql_ints(x: np.ndarray) -> list[int | None]:
-    """:func:`_sql_int` of every element (float64 (N,)), vectorised."""
-    out = np.full(len(x), None, dtype=object)
-    ok = ~np.isnan(x)
-    out[ok] = x[ok].astype(np.int64).tolist()
-    return out.tolist()
-
-
-def write_sqlite(data: "Table", target: str | Path | sqlite3.Connection) -> Schema:
-    """Write the table as SQLite table ``t`` (replacing any old one); return its schema."""
-    schema = Schema.of_table(data)
-    conn = target if isinstance(target, sqlite3.Connection) else sqlite3.connect(str(target))
-    try:
-        coldefs = [exp.ColumnDef(this=_ident(schema.row), kind=exp.DataType.build("INTEGER"))]
-        types = {"text": "TEXT", "num": "REAL", "year": "INTEGER", "month": "INTEGER", "day": "INTEGER", "words": "TEXT"}
-        for col in data.columns:
-            for which, sql_name in schema.columns[col.name].names.items():  # text, num, year, month, day, words
-                coldefs.append(exp.ColumnDef(this=_ident(sql_name), kind=exp.DataType.build(types[which])))
-        create = exp.Create(this=exp.Schema(this=exp.Table(this=_ident(TABLE)), expressions=coldefs), kind="TABLE")
-        drop = exp.Drop(tables=[exp.Table(this=_ident(TABLE))], kind="TABLE", exists=True)
-        conn.execute(drop.sql("sqlite"))
-        conn.execute(create.sql("sqlite"))
-        marks = ", ".join("?" * len(coldefs))
-        insert = f'INSERT INTO "{TABLE}" VALUES ({marks})'  # only placeholders are formatted in
-        for start in range(0, data.n_rows, INSERT_CHUNK):  # a chunk of rows at a time: memory stays flat
-            stop = min(start + INSERT_CHUNK, data.n_rows)
-            parts: list[Any] = [range(start, stop)]
-            for col in data.columns:
-                parts += [
-                    col.texts[start:stop],
-                    _sql_values(col.num[start:stop]),
-                    _sql_ints(col.year[start:stop]),
-                    _sql_ints(col.month[start:stop]),
-                    _sql_ints(col.day[start:stop]),
-                    col.norm[start:stop],
-                ]
-            conn.executemany(insert, zip(*parts))
-        conn.commit()
-    finally:
-        if not isinstance(target, sqlite3.Connection):
-            conn.close()
-    return schema
