@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from npqa.train.prepare import Item, PrepStats, load_split, prepare_parallel, vocab_texts
+from npqa.model.inputs import Item
+from npqa.train.prepare import PrepStats, load_split, prepare_parallel, vocab_texts
 from npqa.model.features import Vocab
 from npqa.grammars.ops import LANGUAGE
 from npqa.train.infer import iterate_batches, predict
@@ -56,6 +57,8 @@ class TrainConfig:
     min_word_count: int = 2
     threads: int = 2
     ema: float = 0.0  # decay of an exponential moving average of the weights, evaluated and saved instead (0 = off)
+    rank: str = "shortest"  # which consistent programs to train on: "shortest" or "triggers" (npqa.train.prepare.RANKS)
+    mapo: float = 0.0  # > 0: weigh each question's likelihood by its consistent mass, clipped below at this (MAPO)
     command: str | None = None  # the command line that started the run, for the model card
 
 
@@ -108,7 +111,7 @@ def _prepare_split(
     task = progress.add_task(f"prepare {label}", total=len(examples), info="")
     items, stats = prepare_parallel(
         examples, tables, vocab, LANGUAGE, cfg.steps, targets, cfg.max_programs, cfg.threads,
-        lambda n: progress.advance(task, n),
+        lambda n: progress.advance(task, n), rank=cfg.rank,
     )  # fmt: skip
     return items, stats, vocab
 
@@ -149,7 +152,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                 from npqa.model.batch import collate
 
                 batch = collate([it.enc for it in batch_items])
-                parts = compute_loss(model(batch), batch, cfg.soft_weight)
+                parts = compute_loss(model(batch), batch, cfg.soft_weight, cfg.mapo)
                 optim.zero_grad()
                 parts.total.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
