@@ -9,7 +9,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _print_json, _progress, command
-from npqa.errors import OutputError
+from npqa.errors import OptionError, OutputError
 
 
 @command("train")
@@ -33,7 +33,7 @@ def train(
     from npqa.train.prepare import RANKS
 
     if rank not in RANKS:
-        raise typer.BadParameter(f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})", param_hint="--rank")
+        raise OptionError("--rank", f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})")
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
                       soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, rank=rank, mapo=mapo,
