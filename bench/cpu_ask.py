@@ -6,7 +6,7 @@ Process CPU time, unlike wall time, hardly moves when other work shares the mach
 so two checkouts can be compared on a busy machine. Works on the layout before issue 10
 too (its imports fall back), to compare old and new side by side.
 """
-import statistics, sys, time
+import statistics, time
 from npqa.api import TableQA
 try:
     from npqa.train.wtq import read_examples
