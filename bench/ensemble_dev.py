@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     from npqa.model.decode import decode_outputs
     from npqa.train.metric import check
     from npqa.model.batch import collate_numpy
-    from npqa.model.npcontroller import NumpyOutputs, NumpyProgrammer
+    from npqa.model.ensemble import NumpyEnsemble
+    from npqa.model.npcontroller import NumpyProgrammer
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="+", help="model directories")
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         chunk = items[start : start + 64]
         batch = collate_numpy([it.enc for it in chunk])
         outs = [m(batch) for m in models]
-        mean = NumpyOutputs(*(np.mean([getattr(o, f) for o in outs], axis=0) for f in ("op_probs", "col_probs", "const_probs")))
+        mean = NumpyEnsemble(models).forward(batch)
         for k, out in enumerate([*outs, mean]):
             for it, cands in zip(chunk, decode_outputs(models[0], out, chunk)):
                 correct[k] += bool(cands) and bool(check(it.answers, list(cands[0].answer.items)))

@@ -110,9 +110,9 @@ class TableQA:
         if model_dir is None and not (directory / "config.json").is_file():
             raise ModelError(str(directory), "no default model is shipped with this install; pass --model DIR")
         if engine == "numpy":
-            from npqa.model.npcontroller import NumpyProgrammer
+            from npqa.model.ensemble import load_numpy_model
 
-            return cls(*NumpyProgrammer.load(directory), threads=threads)
+            return cls(*load_numpy_model(directory), threads=threads)
         if engine != "torch":
             raise ValueError(f"unknown engine {engine!r} (numpy or torch)")
         from npqa.model.files import load_model
@@ -178,9 +178,10 @@ class TableQA:
     def _forward(self, items: list[Any]) -> Any:
         """The controller's distributions for ``items`` (numpy or torch model)."""
         from npqa.model.batch import collate_numpy
+        from npqa.model.ensemble import NumpyEnsemble
         from npqa.model.npcontroller import NumpyProgrammer
 
-        if isinstance(self.model, NumpyProgrammer):
+        if isinstance(self.model, (NumpyProgrammer, NumpyEnsemble)):
             return self.model(collate_numpy([it.enc for it in items]))
         import torch
 

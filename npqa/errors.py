@@ -41,3 +41,7 @@ class ModelError(NpqaError):
 
 class OutputError(NpqaError):
     """An output file (predictions, HTML, database) that cannot be written."""
+
+
+class OptionError(NpqaError):
+    """A command-line option whose value npqa does not know."""

@@ -9,7 +9,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _print_json, _progress, command
-from npqa.errors import OutputError
+from npqa.errors import OptionError, OutputError
 
 
 @command("train")
@@ -25,12 +25,19 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in --out.")] = False,
     soft_weight: Annotated[float, typer.Option("--soft-weight", help="Weight of the soft (Neural Programmer) loss.")] = 0.1,
     ema: Annotated[float, typer.Option("--ema", min=0.0, max=0.99999, help="Decay of a moving average of the weights, evaluated and saved instead (0: off).")] = 0.0,
+    members: Annotated[int, typer.Option("--members", min=1, max=16, help="Train an ensemble of this many models (seeds SEED, SEED+1, …) on the same prepared data.")] = 1,
+    rank: Annotated[str, typer.Option("--rank", help="Consistent programs trained on: shortest, or triggers (ops the question's words make plausible first).")] = "shortest",
+    mapo: Annotated[float, typer.Option("--mapo", min=0.0, max=1.0, help="Weigh each question by its consistent programs' probability, clipped below at this (0: plain likelihood).")] = 0.0,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     from npqa.train.loop import TrainConfig, train as run
+    from npqa.train.prepare import RANKS
+
+    if rank not in RANKS:
+        raise OptionError("--rank", f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})")
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema,
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo,
                       command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
     logs = run(cfg, resume=resume)
     last = logs[-1] if logs else None

@@ -237,6 +237,8 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
     from npqa.grammars.ops import LANGUAGE
     from npqa.model.controller import NeuralProgrammer
 
+    if ensemble_members(Path(directory)) is not None:
+        raise ModelError(str(directory), "an ensemble answers with the numpy engine (it has no single torch model)")
     checked = open_model_dir(directory)
     try:
         model = NeuralProgrammer(checked.settings, LANGUAGE)
@@ -246,6 +248,32 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
     model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
     model.eval()
     return model, Vocab(checked.words), checked.config
+
+
+def ensemble_members(directory: Path) -> list[str] | None:
+    """The member sub-directories an ensemble directory's config names, or None for one model.
+
+    :class:`ModelError` for a config that names members badly (not a list of plain
+    sub-directory names: no paths, no ``..``)."""
+    path = Path(directory) / CONFIG
+    if not path.is_file():
+        return None
+    config = _read_json(path)
+    if not isinstance(config, dict) or "members" not in config:
+        return None
+    names = config["members"]
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(n, str) and n and n not in (".", "..") and "/" not in n and "\\" not in n for n in names)
+    ):
+        raise ModelError(str(path), "an ensemble's members must be a list of sub-directory names")
+    fmt = config.get("format")
+    if not isinstance(fmt, int) or isinstance(fmt, bool):
+        raise ModelError(str(path), "not an npqa model config")
+    if fmt > FORMAT:
+        raise ModelError(str(directory), f"made by a newer npqa (format {fmt}, this one reads {FORMAT})")
+    return names
 
 
 def default_model_dir() -> Path:

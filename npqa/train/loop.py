@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from npqa.train.prepare import Item, PrepStats, load_split, prepare_parallel, vocab_texts
+from npqa.model.inputs import Item
+from npqa.train.prepare import PrepStats, load_split, prepare_parallel, vocab_texts
 from npqa.model.features import Vocab
 from npqa.grammars.ops import LANGUAGE
 from npqa.train.infer import iterate_batches, predict
@@ -56,6 +57,9 @@ class TrainConfig:
     min_word_count: int = 2
     threads: int = 2
     ema: float = 0.0  # decay of an exponential moving average of the weights, evaluated and saved instead (0 = off)
+    members: int = 1  # > 1: an ensemble of this many models (seeds seed, seed+1, …) on the same prepared data
+    rank: str = "shortest"  # which consistent programs to train on: "shortest" or "triggers" (npqa.train.prepare.RANKS)
+    mapo: float = 0.0  # > 0: weigh each question's likelihood by its consistent mass, clipped below at this (MAPO)
     command: str | None = None  # the command line that started the run, for the model card
 
 
@@ -108,20 +112,26 @@ def _prepare_split(
     task = progress.add_task(f"prepare {label}", total=len(examples), info="")
     items, stats = prepare_parallel(
         examples, tables, vocab, LANGUAGE, cfg.steps, targets, cfg.max_programs, cfg.threads,
-        lambda n: progress.advance(task, n),
+        lambda n: progress.advance(task, n), rank=cfg.rank,
     )  # fmt: skip
     return items, stats, vocab
 
 
 def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
-    """Run (or resume) a training run; returns the per-epoch log."""
+    """Run (or resume) a training run; returns the per-epoch log (of the last member).
+
+    With ``cfg.members`` > 1 the data are prepared once and the members are
+    trained one after the other (seeds ``seed``, ``seed + 1``…) into
+    ``OUT/member1``…, then ``OUT`` becomes an ensemble directory
+    (:mod:`npqa.model.ensemble`) whose dev accuracy is measured as it answers.
+    """
     torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     _seed(cfg.seed)
     with _progress() as progress:
         vocab = None
-        if resume and (out / STATE).is_file():
+        if resume and (out / "vocab.json").is_file():
             vocab = Vocab(read_vocab(out))
         train_items, stats, vocab = _prepare_split(cfg.train, cfg, vocab, True, progress, "train")
         dev_items = []
@@ -130,6 +140,36 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
         prep = asdict(stats)
         progress.console.print(f"train questions: {prep}")
         atomic_write(out / "vocab.json", json.dumps(vocab.words, ensure_ascii=False).encode("utf-8"))
+        run = _Run(cfg, vocab, train_items, dev_items, prep, progress)
+        if cfg.members <= 1:
+            return run.member(out, cfg.seed, resume)
+        logs: list[EpochLog] = []
+        names = [f"member{k + 1}" for k in range(cfg.members)]
+        for k, name in enumerate(names):
+            progress.console.print(f"member {k + 1} of {cfg.members} (seed {cfg.seed + k})")
+            _seed(cfg.seed + k)
+            logs = run.member(out / name, cfg.seed + k, resume)
+        run.ensemble(out, names)
+    return logs
+
+
+@dataclass
+class _Run:
+    """What every member of a run shares: settings, vocabulary, prepared data, progress."""
+
+    cfg: TrainConfig
+    vocab: Vocab
+    train_items: list[Item]
+    dev_items: list[Item]
+    prep: dict[str, Any]
+    progress: Any
+
+    def member(self, out: Path, seed: int, resume: bool) -> list[EpochLog]:
+        """Train (or resume) one model into ``out``; the per-epoch log."""
+        cfg, vocab, train_items, dev_items, prep, progress = (
+            self.cfg, self.vocab, self.train_items, self.dev_items, self.prep, self.progress,
+        )  # fmt: skip
+        out.mkdir(parents=True, exist_ok=True)
         mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout)
         model = NeuralProgrammer(mconfig, LANGUAGE)
         optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -139,7 +179,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
         if resume and (out / STATE).is_file():
             start_epoch, best, logs = _restore(out, model, optim, average)
             progress.console.print(f"resumed after epoch {start_epoch}")
-        rng = np.random.default_rng(cfg.seed + start_epoch)
+        rng = np.random.default_rng(seed + start_epoch)
         trainable = [it for it in train_items if it.enc.programs is not None]
         for epoch in range(start_epoch + 1, cfg.epochs + 1):
             model.train()
@@ -149,7 +189,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                 from npqa.model.batch import collate
 
                 batch = collate([it.enc for it in batch_items])
-                parts = compute_loss(model(batch), batch, cfg.soft_weight)
+                parts = compute_loss(model(batch), batch, cfg.soft_weight, cfg.mapo)
                 optim.zero_grad()
                 parts.total.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
@@ -179,7 +219,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
                 f"{log.examples_per_s:.0f} ex/s, {secs:.0f}s" + (f", dev accuracy {dev_acc:.4f}" if dev_acc is not None else "")
             )
             card = {
-                "model_id": f"npqa-{Path(cfg.train).stem}-seed{cfg.seed}-e{epoch}",
+                "model_id": f"npqa-{Path(cfg.train).stem}-seed{seed}-e{epoch}",
                 "training": {
                     "command": cfg.command,
                     "config": asdict(cfg),
@@ -195,7 +235,36 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
             save_model(shipped, vocab.words, out, card)
             if best_now:
                 save_model(shipped, vocab.words, out / "best", card)
-    return logs
+        return logs
+
+    def ensemble(self, out: Path, names: list[str]) -> None:
+        """Make ``out`` an ensemble of its trained members and measure it on dev."""
+        from npqa.model.ensemble import load_numpy_model, write_ensemble
+
+        cfg = self.cfg
+        card = {"model_id": f"npqa-{Path(cfg.train).stem}-seed{cfg.seed}-x{len(names)}-e{cfg.epochs}",
+                "training": {"command": cfg.command, "config": asdict(cfg), "prep": self.prep}}  # fmt: skip
+        write_ensemble(out, names, card)
+        if self.dev_items:
+            model, _, _ = load_numpy_model(out)
+            dev_acc = numpy_accuracy(model, self.dev_items)
+            card["training"]["dev_accuracy"] = dev_acc
+            write_ensemble(out, names, card)
+            self.progress.console.print(f"ensemble of {len(names)}: dev accuracy {dev_acc:.4f}")
+
+
+def numpy_accuracy(model: Any, items: list[Item], batch: int = 64) -> float:
+    """Official accuracy of a numpy controller (or ensemble) on prepared items."""
+    from npqa.model.batch import collate_numpy
+    from npqa.model.decode import decode_outputs
+    from npqa.train.metric import check
+
+    right = 0
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
+        for it, cands in zip(chunk, decode_outputs(model, model(collate_numpy([x.enc for x in chunk])), chunk)):
+            right += bool(cands) and bool(check(it.answers, list(cands[0].answer.items)))
+    return right / max(len(items), 1)
 
 
 class _Average:

@@ -10,7 +10,11 @@
   come from the answer, never from annotation.
 
 ``loss = mml + soft_weight * soft``; examples with neither target are counted
-and add nothing.
+and add nothing. With ``mapo = α > 0`` each question's ``-log π(B)`` is weighed
+by ``max(π(B), α)`` (no gradient through the weight), ``π(B)`` being the
+probability of its consistent programs: the memory-augmented policy
+optimisation objective with an exhaustive enumerator (Liang et al. 2018), which
+trusts a question's consistent set more as the model gives it more mass.
 """
 from __future__ import annotations
 
@@ -67,10 +71,12 @@ def soft_loss(out: Outputs, scalar: torch.Tensor, cells: torch.Tensor, valid_cel
     return torch.minimum(scalar_loss, lookup_loss)
 
 
-def compute_loss(out: Outputs, batch: dict[str, torch.Tensor], soft_weight: float) -> LossParts:
+def compute_loss(out: Outputs, batch: dict[str, torch.Tensor], soft_weight: float, mapo: float = 0.0) -> LossParts:
     lp = program_log_prob(out, batch["programs"]).masked_fill(~batch["program_valid"], -1e9)  # (B, P)
     has_prog = batch["program_valid"].any(1)  # (B,)
-    mml = -torch.logsumexp(lp, 1)  # (B,)
+    mml = -torch.logsumexp(lp, 1)  # (B,) -log π(B)
+    if mapo > 0:
+        mml = torch.exp(-mml).detach().clamp_min(mapo) * mml  # (B,) max(π(B), α) · -log π(B)
     valid_cells = batch["valid"][:, :, None] * batch["col_valid"][:, None, :].float()  # (B, R, C)
     soft = soft_loss(out, batch["scalar"], batch["cells"], valid_cells)  # (B,)
     has_soft = torch.isfinite(soft)

@@ -24,6 +24,7 @@ from npqa.model.inputs import Item, prepare_item
 from npqa.question.link import read_question
 from npqa.table.column import Table
 from npqa.train.targets import DataStats, answer_matcher, answer_targets
+from npqa.train.triggers import untriggered_ops
 from npqa.train.wtq import Example, load_examples_with_tables
 
 
@@ -57,9 +58,11 @@ def prepare(
     targets: bool,
     max_programs: int = 64,
     on_item: Callable[[], None] | None = None,
+    rank: str = "shortest",
 ) -> tuple[list[Item], PrepStats]:
     """Link and encode every example; with ``targets``, add answer targets and
-    the oracle's consistent programs (at most ``max_programs``, by :func:`program_rank`)."""
+    the oracle's consistent programs (at most ``max_programs``, best first by
+    ``rank``: :data:`RANKS`)."""
     items: list[Item] = []
     stats = PrepStats()
     for ex in examples:
@@ -67,7 +70,7 @@ def prepare(
         item = prepare_item(table, ex.question, vocab, language, id=ex.id, answers=ex.answers)  # type: ignore[arg-type]
         stats.questions += 1
         if targets:
-            _add_targets(item, language, steps, max_programs, stats)
+            _add_targets(item, language, steps, max_programs, stats, rank)
         items.append(item)
         if on_item is not None:
             on_item()
@@ -77,7 +80,9 @@ def prepare(
 _FORKED: dict[str, Language] = {}  # the language, handed to forked workers by memory (its ops hold lambdas)
 
 
-def _add_targets(item: Item, language: Language, steps: int, max_programs: int, stats: PrepStats) -> None:
+def _add_targets(
+    item: Item, language: Language, steps: int, max_programs: int, stats: PrepStats, rank: str = "shortest"
+) -> None:
     """The answer targets and consistent programs of a prepared item (in place)."""
     enc, table = item.enc, item.table
     tgt = answer_targets(item.answers, table)
@@ -85,7 +90,9 @@ def _add_targets(item: Item, language: Language, steps: int, max_programs: int, 
     enc.scalar = tgt.scalar
     enc.meta["kind"] = tgt.kind
     found = consistent(table, item.constants, answer_matcher(item.answers), language, steps)
-    ranked = sorted(found.programs, key=program_rank)[:max_programs]
+    key = RANKS[rank]
+    words = item.linked.question.tokens
+    ranked = sorted(found.programs, key=lambda p: key(p, words))[:max_programs]
     idx = [program_indices(p, table, item.constants, language, steps) for p in ranked]
     idx = [i for i in idx if i is not None]
     enc.programs = np.stack(idx) if idx else np.zeros((0, steps, 3), dtype=np.int64)
@@ -97,8 +104,8 @@ def _add_targets(item: Item, language: Language, steps: int, max_programs: int, 
 
 
 def _prepare_chunk(args: tuple) -> tuple[list[Item], PrepStats]:
-    examples, tables, vocab, steps, targets, max_programs = args
-    return prepare(examples, tables, vocab, _FORKED["language"], steps, targets, max_programs)
+    examples, tables, vocab, steps, targets, max_programs, rank = args
+    return prepare(examples, tables, vocab, _FORKED["language"], steps, targets, max_programs, rank=rank)
 
 
 def prepare_parallel(
@@ -112,6 +119,7 @@ def prepare_parallel(
     workers: int = 2,
     on_items: Callable[[int], None] | None = None,
     chunk: int = 256,
+    rank: str = "shortest",
 ) -> tuple[list[Item], PrepStats]:
     """:func:`prepare` over ``workers`` processes, in chunks of questions on the
     same tables; items come back in the examples' order."""
@@ -123,7 +131,7 @@ def prepare_parallel(
         (
             [examples[i] for i in idx],
             {examples[i].table_path: tables[examples[i].table_path] for i in idx},
-            vocab, steps, targets, max_programs,
+            vocab, steps, targets, max_programs, rank,
         )
         for idx in chunks
     ]  # fmt: skip
@@ -150,12 +158,28 @@ def prepare_parallel(
     return [it for it in items if it is not None], stats
 
 
-def program_rank(program: "Program") -> float:
+def program_rank(program: Program, words: Sequence[str] = ()) -> float:
     """Which consistent programs to train on first: short ones, and ones that
     use the question's constants (a program ignoring the question is more
     likely right by accident). Looks only at the program, never at gold."""
     uses = sum(step.constant is not None for step in program.steps)
     return len(program.row_steps) - 0.9 * uses
+
+
+UNTRIGGERED_COST = 2.0
+"""What one op that no question word triggers costs in :func:`trigger_rank` (more than
+two extra row steps: a triggered program is preferred whenever one exists)."""
+
+
+def trigger_rank(program: Program, words: Sequence[str]) -> float:
+    """:func:`program_rank`, plus :data:`UNTRIGGERED_COST` per op the question's
+    ``words`` do not trigger (:mod:`npqa.train.triggers`)."""
+    ops = [step.op for step in program.steps]
+    return program_rank(program) + UNTRIGGERED_COST * untriggered_ops(ops, words)
+
+
+RANKS: dict[str, Callable[[Program, Sequence[str]], float]] = {"shortest": program_rank, "triggers": trigger_rank}
+"""How the consistent programs trained on are chosen (``npqa train --rank``)."""
 
 
 def vocab_texts(examples: Iterable[Example], tables: dict[str, "object"]) -> Iterable[str]:
