@@ -129,12 +129,12 @@ def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
     from npqa.api import TableQA
     from npqa.model.files import default_model_dir
 
-    qa = TableQA.load(model, engine="torch")
+    qa = TableQA.load(model)  # the numpy engine: no torch needed to read a model card
     directory = model or default_model_dir()
     size = sum(f.stat().st_size for f in Path(directory).iterdir() if f.is_file())
     card = {k: v for k, v in qa.config.items() if k != "training"}
     training = qa.config.get("training", {})
-    info = {"directory": str(directory), "size_bytes": size, "parameters": sum(p.numel() for p in qa.model.parameters()),
+    info = {"directory": str(directory), "size_bytes": size, "parameters": sum(int(w.size) for w in qa.model.w.values()),
             **card, "training": {k: training.get(k) for k in ("command", "config", "epochs_done", "dev_accuracy", "prep")}}  # fmt: skip
     if as_json:
         _print_json(info)
