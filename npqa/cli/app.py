@@ -78,10 +78,13 @@ def _main(
 
 
 # -- shared options ----------------------------------------------------------------
-TableArg = Annotated[str, typer.Argument(help="A CSV/TSV file, or - for standard input.")]
+TableArg = Annotated[
+    str, typer.Argument(help="A table file (CSV/TSV, .xlsx, .parquet, .json, .gz or .zip of one), or - for standard input.")
+]
 SepOpt = Annotated[Optional[str], typer.Option("--sep", help="Field separator (default: sniffed).")]
 EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8, else Latin-1).")]
 NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="The first row is data, not column names.")]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="The sheet of an .xlsx workbook (default: the first).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of text.")]
 DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect to render (any sqlglot knows).")]
 DbOpt = Annotated[
@@ -89,10 +92,10 @@ DbOpt = Annotated[
 ]
 
 
-def _load(table: str, sep: str | None, encoding: str | None, no_header: bool) -> Any:
+def _load(table: str, sep: str | None, encoding: str | None, no_header: bool, sheet: str | None = None) -> Any:
     from npqa.table.read import load_table
 
-    return load_table(table, sep=sep, encoding=encoding, header=not no_header)
+    return load_table(table, sep=sep, encoding=encoding, header=not no_header, sheet=sheet)
 
 
 def _print_json(obj: Any) -> None:
