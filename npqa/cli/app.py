@@ -15,7 +15,6 @@ from typing import Any, Callable, Optional
 import typer
 from typing_extensions import Annotated
 
-from npqa import __version__
 from npqa.errors import NpqaError
 
 app = typer.Typer(
@@ -63,8 +62,21 @@ def _version(value: bool) -> None:
     if value:
         from npqa.model.files import default_model_id
 
-        typer.echo(f"npqa {__version__} (default model: {default_model_id()})")
+        typer.echo(f"npqa {_package_version()} (default model: {default_model_id()})")
         raise typer.Exit()
+
+
+def _package_version() -> str:
+    """npqa's version: ``npqa.__version__``, or the installed distribution's when a stray
+    ``npqa/`` folder on the path has become the ``npqa`` namespace (an editable install)."""
+    import npqa
+
+    version = getattr(npqa, "__version__", None)
+    if version is None:
+        from importlib.metadata import version as distribution_version
+
+        version = distribution_version("npqa")
+    return str(version)
 
 
 @app.callback()

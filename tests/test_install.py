@@ -1,9 +1,10 @@
-"""Asking needs no torch: every command but ``train`` runs with torch hidden.
+"""What an install gives: asking without torch, the README's set-up commands, the
+shipped model found from anywhere, the commands in ``npqa --help``.
 
-Each command runs in a subprocess where ``import torch`` fails as it does when
-torch is not installed (``sys.modules["torch"] = None``), with the model
-shipped in the package; torch itself stays installed. A command that imported
-torch would end with exit 1 (an unexpected ModuleNotFoundError).
+Commands "without torch" run in a subprocess where ``import torch`` fails as it
+does when torch is not installed (``sys.modules["torch"] = None``), with the
+model shipped in the package; torch itself stays installed. A command that
+imported torch would end with exit 1 (an unexpected ModuleNotFoundError).
 """
 from __future__ import annotations
 
@@ -122,3 +123,34 @@ def test_torch_is_only_in_the_train_extra() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert not [d for d in project["dependencies"] if d.startswith("torch")]
     assert project["optional-dependencies"]["train"] == ["torch>=2.1,<=2.13.0"]
+
+
+# ---------------------------------------------------------------------------- found from anywhere
+
+
+def test_a_stray_npqa_folder_beside_a_script_does_not_hide_the_shipped_model(tmp_path: Path) -> None:
+    """A folder named ``npqa`` (no ``__init__.py``) beside a script becomes a namespace
+    package that, with an editable install, shadows the real ``npqa`` by name."""
+    (tmp_path / "npqa" / "notes").mkdir(parents=True)
+    (tmp_path / "npqa" / "notes" / "todo.txt").write_text("not the package\n")
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from npqa.api import TableQA\n"
+        f"print(TableQA.load().ask({str(TABLE)!r}, 'how many singles were released in 2010?').answer)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("[")
+    version = subprocess.run([sys.executable, "-m", "npqa.cli", "--version"], cwd=tmp_path, capture_output=True, text=True)
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.startswith("npqa ") and "none shipped" not in version.stdout
+
+
+def test_help_lists_ask_first() -> None:
+    from typer.testing import CliRunner
+
+    from npqa.cli import app
+
+    result = CliRunner().invoke(app, ["--help"])
+    commands = result.stdout.split("Commands:", 1)[1].split()
+    assert commands[0] == "ask"
