@@ -154,3 +154,17 @@ def test_help_lists_ask_first() -> None:
     result = CliRunner().invoke(app, ["--help"])
     commands = result.stdout.split("Commands:", 1)[1].split()
     assert commands[0] == "ask"
+
+
+def test_the_command_line_runs_numpy_on_one_blas_thread() -> None:
+    """``main`` sets OPENBLAS_NUM_THREADS=1 (unless set) before anything loads numpy,
+    which reads it once: the numpy controller's small products gain nothing from threads."""
+    code = (
+        "import os, sys; os.environ.pop('OPENBLAS_NUM_THREADS', None); sys.argv = ['npqa', '--version']\n"
+        "from npqa.cli import main\n"
+        "loaded = 'numpy' in sys.modules\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(loaded, os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "False 1"
