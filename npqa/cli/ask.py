@@ -132,10 +132,12 @@ def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
 
     qa = TableQA.load(model)  # the numpy engine: no torch needed to read a model card
     directory = model or default_model_dir()
-    size = sum(f.stat().st_size for f in Path(directory).iterdir() if f.is_file())
+    size = sum(f.stat().st_size for f in Path(directory).rglob("*") if f.is_file())  # an ensemble's members too
+    members = getattr(qa.model, "members", [qa.model])  # an ensemble's models, or the one model
+    parameters = sum(int(w.size) for m in members for w in m.w.values())
     card = {k: v for k, v in qa.config.items() if k != "training"}
     training = qa.config.get("training", {})
-    info = {"directory": str(directory), "size_bytes": size, "parameters": sum(int(w.size) for w in qa.model.w.values()),
+    info = {"directory": str(directory), "size_bytes": size, "parameters": parameters,
             **card, "training": {k: training.get(k) for k in ("command", "config", "epochs_done", "dev_accuracy", "prep")}}  # fmt: skip
     if as_json:
         _print_json(info)

@@ -1,8 +1,8 @@
 """Batched inference: prepared items in, decoded programs out.
 
 :func:`predict` runs either engine: the numpy controller
-(:class:`npqa.model.npcontroller.NumpyProgrammer`, what ``npqa predict`` and
-``npqa eval`` use, no torch needed) or the torch model (the training loop's dev
+(:class:`npqa.model.npcontroller.NumpyProgrammer`, or an ensemble of them; what
+``npqa predict`` and ``npqa eval`` use, no torch needed) or the torch model (the training loop's dev
 measure). Both read the same padded batches (:mod:`npqa.model.batch`) and are
 decoded by the same :func:`npqa.model.decode.decode_outputs`. Torch is imported
 only when a torch model is given.
@@ -15,11 +15,15 @@ import numpy as np
 
 from npqa.model.batch import collate, collate_numpy
 from npqa.model.decode import Decoded, decode_outputs
+from npqa.model.ensemble import NumpyEnsemble
 from npqa.model.inputs import Item
 from npqa.model.npcontroller import NumpyOutputs, NumpyProgrammer
 
 if TYPE_CHECKING:
     from npqa.model.controller import NeuralProgrammer, Outputs
+
+NUMPY_ENGINES = (NumpyProgrammer, NumpyEnsemble)
+"""The numpy controllers (one model, or an ensemble's average): numpy batches, no torch."""
 
 
 def batches_by_size(
@@ -50,23 +54,25 @@ def batches_by_size(
     return out
 
 
-def forward_items(model: NumpyProgrammer | NeuralProgrammer, items: Sequence[Item]) -> NumpyOutputs | Outputs:
+def forward_items(
+    model: NumpyProgrammer | NumpyEnsemble | NeuralProgrammer, items: Sequence[Item]
+) -> NumpyOutputs | Outputs:
     """The controller's distributions for ``items`` (no soft execution): numpy
     arrays from the numpy controller, tensors from the torch model (call it
     under ``torch.no_grad()``)."""
-    if isinstance(model, NumpyProgrammer):
+    if isinstance(model, NUMPY_ENGINES):
         return model(collate_numpy([it.enc for it in items]))
     return model(collate([it.enc for it in items]), soft_execute=False)
 
 
 def predict(
-    model: NumpyProgrammer | NeuralProgrammer,
+    model: NumpyProgrammer | NumpyEnsemble | NeuralProgrammer,
     items: Sequence[Item],
     top_k: int = 1,
     on_batch: Callable[[int], None] | None = None,
 ) -> list[list[Decoded]]:
     """Decoded programs (best first) for every item, in the items' order."""
-    numpy_engine = isinstance(model, NumpyProgrammer)
+    numpy_engine = isinstance(model, NUMPY_ENGINES)
     model.eval()
     results: list[list[Decoded] | None] = [None] * len(items)
     with _no_grad(numpy_engine):
