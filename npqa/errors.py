@@ -45,3 +45,7 @@ class OutputError(NpqaError):
 
 class OptionError(NpqaError):
     """A command-line option whose value npqa does not know."""
+
+
+class DependencyError(NpqaError):
+    """A command that needs an optional library which is not installed (PyTorch to train)."""

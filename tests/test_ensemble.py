@@ -87,3 +87,21 @@ def test_members_of_different_vocabularies_are_refused(ensemble_dir: Path, tmp_p
     (copy / "member2" / "vocab.json").write_text(json.dumps(words))
     with pytest.raises(ModelError, match="share one vocabulary"):
         load_numpy_model(copy)
+
+
+def test_model_info_counts_every_members_parameters_without_torch(ensemble_dir: Path) -> None:
+    from test_install import npqa_without_torch
+
+    out = npqa_without_torch("model-info", "--model", str(ensemble_dir), "--json")
+    assert out.returncode == 0, out.stderr
+    members = [NumpyProgrammer.load(ensemble_dir / name)[0] for name in ("member1", "member2")]
+    assert json.loads(out.stdout)["parameters"] == sum(w.size for m in members for w in m.w.values())
+
+
+def test_predict_answers_with_an_ensemble_without_torch(ensemble_dir: Path, tmp_path: Path) -> None:
+    from test_install import npqa_without_torch
+
+    preds = tmp_path / "preds.tsv"
+    out = npqa_without_torch("predict", str(TINY_TSV), "--tables-root", str(TINY), "--model", str(ensemble_dir), "--out", str(preds))
+    assert out.returncode == 0, out.stderr
+    assert len(preds.read_text(encoding="utf-8").splitlines()) == len(TINY_TSV.read_text(encoding="utf-8").splitlines()) - 1

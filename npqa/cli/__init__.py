@@ -8,6 +8,7 @@ console script ``npqa`` is :func:`main`; ``python cli.py …`` in a checkout and
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -21,6 +22,10 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Console-script entry point. Usage errors (a bad option, a missing
     argument) get one ``error:`` line and exit 2, like every named input error."""
+    # The numpy controller's matrix products are small: OpenBLAS threads on them only
+    # wait on each other (predict ran 10x slower on a busy 2-core machine). Read when
+    # numpy loads, which no command has done yet; a user's own setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # click's UsageError, whether typer vendors click or not: BadParameter's base
     usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 

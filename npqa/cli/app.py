@@ -15,7 +15,6 @@ from typing import Any, Callable, Optional
 import typer
 from typing_extensions import Annotated
 
-from npqa import __version__
 from npqa.errors import NpqaError
 
 app = typer.Typer(
@@ -63,8 +62,21 @@ def _version(value: bool) -> None:
     if value:
         from npqa.model.files import default_model_id
 
-        typer.echo(f"npqa {__version__} (default model: {default_model_id()})")
+        typer.echo(f"npqa {_package_version()} (default model: {default_model_id()})")
         raise typer.Exit()
+
+
+def _package_version() -> str:
+    """npqa's version: ``npqa.__version__``, or the installed distribution's when a stray
+    ``npqa/`` folder on the path has become the ``npqa`` namespace (an editable install)."""
+    import npqa
+
+    version = getattr(npqa, "__version__", None)
+    if version is None:
+        from importlib.metadata import version as distribution_version
+
+        version = distribution_version("npqa")
+    return str(version)
 
 
 @app.callback()
@@ -78,10 +90,13 @@ def _main(
 
 
 # -- shared options ----------------------------------------------------------------
-TableArg = Annotated[str, typer.Argument(help="A CSV/TSV file, or - for standard input.")]
+TableArg = Annotated[
+    str, typer.Argument(help="A table file (CSV/TSV, .xlsx, .parquet, .json, .gz or .zip of one), or - for standard input.")
+]
 SepOpt = Annotated[Optional[str], typer.Option("--sep", help="Field separator (default: sniffed).")]
 EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8, else Latin-1).")]
 NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="The first row is data, not column names.")]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="The sheet of an .xlsx workbook (default: the first).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of text.")]
 DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect to render (any sqlglot knows).")]
 DbOpt = Annotated[
@@ -89,10 +104,10 @@ DbOpt = Annotated[
 ]
 
 
-def _load(table: str, sep: str | None, encoding: str | None, no_header: bool) -> Any:
+def _load(table: str, sep: str | None, encoding: str | None, no_header: bool, sheet: str | None = None) -> Any:
     from npqa.table.read import load_table
 
-    return load_table(table, sep=sep, encoding=encoding, header=not no_header)
+    return load_table(table, sep=sep, encoding=encoding, header=not no_header, sheet=sheet)
 
 
 def _print_json(obj: Any) -> None:

@@ -10,7 +10,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
 )  # fmt: skip
 from npqa.errors import QuestionError
 
@@ -78,6 +78,7 @@ def ask(
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
+    sheet: SheetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a table, with the program and SQL behind the answer."""
@@ -88,7 +89,7 @@ def ask(
 
     if table == "-" and question is None:
         raise QuestionError("ask", "the table and the questions cannot both come from stdin")
-    session = TableSession(_load(table, sep, encoding, no_header))
+    session = TableSession(_load(table, sep, encoding, no_header, sheet))
     tbl = session.table
     if question is not None and not question.strip():
         raise QuestionError("question", "empty question")
@@ -130,12 +131,14 @@ def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
     from npqa.api import TableQA
     from npqa.model.files import default_model_dir
 
-    qa = TableQA.load(model, engine="torch")
+    qa = TableQA.load(model)  # the numpy engine: no torch needed to read a model card
     directory = model or default_model_dir()
-    size = sum(f.stat().st_size for f in Path(directory).iterdir() if f.is_file())
+    size = sum(f.stat().st_size for f in Path(directory).rglob("*") if f.is_file())  # an ensemble's members too
+    members = getattr(qa.model, "members", [qa.model])  # an ensemble's models, or the one model
+    parameters = sum(int(w.size) for m in members for w in m.w.values())
     card = {k: v for k, v in qa.config.items() if k != "training"}
     training = qa.config.get("training", {})
-    info = {"directory": str(directory), "size_bytes": size, "parameters": sum(p.numel() for p in qa.model.parameters()),
+    info = {"directory": str(directory), "size_bytes": size, "parameters": parameters,
             **card, "training": {k: training.get(k) for k in ("command", "config", "epochs_done", "dev_accuracy", "prep")}}  # fmt: skip
     if as_json:
         _print_json(info)

@@ -9,7 +9,15 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _print_json, _progress, command
-from npqa.errors import OptionError, OutputError
+from npqa.errors import DependencyError, OptionError, OutputError
+
+
+def _require_torch(command: str) -> None:
+    """:class:`DependencyError` unless PyTorch imports (asking never needs it; training does)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise DependencyError(command, "needs PyTorch: pip install 'npqa[train]'") from None
 
 
 @command("train")
@@ -30,6 +38,7 @@ def train(
     mapo: Annotated[float, typer.Option("--mapo", min=0.0, max=1.0, help="Weigh each question by its consistent programs' probability, clipped below at this (0: plain likelihood).")] = 0.0,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
+    _require_torch("train")
     from npqa.train.loop import TrainConfig, train as run
     from npqa.train.prepare import RANKS
 
@@ -51,11 +60,11 @@ def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tupl
     from npqa.train.infer import predict as run_predict
 
     examples, tables = load_split(data, tables_root)
-    qa = TableQA.load(model, engine="torch")  # batched torch inference: many questions
+    qa = TableQA.load(model)  # the numpy engine, batched: no torch needed
     with _progress() as progress:
         task = progress.add_task("read", total=len(examples))
         items, _ = prepare(examples, tables, qa.vocab, qa.model.language, qa.model.config.steps, False,
-                           on_item=lambda: progress.advance(task))  # fmt: skip
+                           on_item=lambda: progress.advance(task), rows=False)  # fmt: skip
         task2 = progress.add_task("predict", total=len(items))
         decoded = run_predict(qa.model, items, on_batch=lambda n: progress.advance(task2, n))
     return items, decoded

@@ -6,13 +6,19 @@ the raw steps' canonical program is executed by the reference executor, so
 the answer shown is always that program's answer. Confidence is the product
 of the chosen probabilities. ``top_k`` programs come from a small beam over
 the per-step choices.
+
+Probabilities within :data:`TIE` (relative) of each other are ties, ranked in a
+fixed order (op, column left to right, constant in the question's order), so
+that float round-off never decides between equals: two columns the model cannot
+tell apart (``2 credits``, ``3 credits``) give the same program whatever the
+engine (numpy or torch) and whichever questions share the batch.
 """
 from __future__ import annotations
 
 import heapq
 import itertools
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -21,6 +27,31 @@ from npqa.table.column import Table
 from npqa.lang.executor import Answer, trace
 from npqa.lang.language import ConstValue, Language, Program, Step
 from npqa.lang.textform import to_text
+
+
+TIE = 1e-5  # relative: closer probabilities are equal for ranking (float32 round-off is about 1e-6)
+T = TypeVar("T")
+
+
+def best_first(candidates: Sequence[T], prob: Callable[[T], float], limit: int | None = None) -> list[T]:
+    """``candidates`` by descending ``prob``; a run of probabilities within :data:`TIE`
+    of its first keeps the candidates' given order. At most ``limit`` (all if None).
+
+    >>> best_first(["a", "b", "c"], {"a": 0.2, "b": 0.5, "c": 0.5000001}.get)
+    ['b', 'c', 'a']
+    """
+    probs = [prob(c) for c in candidates]
+    ranked = sorted(range(len(candidates)), key=lambda i: -probs[i])
+    out: list[T] = []
+    start = 0
+    while start < len(ranked) and (limit is None or len(out) < limit):
+        head = probs[ranked[start]]
+        end = start + 1
+        while end < len(ranked) and probs[ranked[end]] >= head - TIE * abs(head):
+            end += 1
+        out.extend(candidates[i] for i in sorted(ranked[start:end]))
+        start = end
+    return out if limit is None else out[:limit]
 
 
 @dataclass(frozen=True)
@@ -56,10 +87,10 @@ def step_choices(
     constants: Sequence[ConstValue],
     limit: int,
 ) -> list[Choice]:
-    """The ``limit`` most likely raw steps of one step, best first."""
+    """The ``limit`` most likely raw steps of one step, best first (ties in op, column, constant order)."""
     ops = list(language)
     out: list[Choice] = []
-    for o in np.argsort(-op_probs):
+    for o in range(len(ops)):
         if not op_mask[o] or op_probs[o] <= 0:
             continue
         spec = ops[o]
@@ -73,13 +104,15 @@ def step_choices(
             score = col_probs[o, :C, None] * const_probs[o, None, : len(constants)]  # (C, K)
             score = np.where(pair_mask[o, :C, : len(constants)], score, -1.0)
             pairs = [(score[c, k], c, k) for c, k in zip(*np.nonzero(score >= 0))]
-        for p, c, k in heapq.nlargest(limit, pairs, key=lambda x: x[0]):
+        if len(pairs) > limit:  # those tied with the limit-th best stay in, for best_first to order
+            cut = float(heapq.nlargest(limit, pairs, key=lambda x: x[0])[-1][0])
+            pairs = [x for x in pairs if x[0] >= cut - TIE * abs(cut)]
+        for p, c, k in best_first(pairs, lambda x: float(x[0]), limit):
             const = constants[k] if k is not None else None
             pc = float(col_probs[o, c])
             prob = float(op_probs[o]) * pc * (float(const_probs[o, k]) if k is not None else 1.0)
             out.append(Choice(Step(spec.name, columns[c], const), prob, float(op_probs[o]), pc, k))
-    out.sort(key=lambda ch: -ch.prob)
-    return out[:limit]
+    return best_first(out, lambda ch: ch.prob, limit)
 
 
 def decode(
@@ -103,9 +136,9 @@ def decode(
         )
         for t in range(op_probs.shape[0])
     ]
-    combos = sorted(
-        itertools.product(*per_step), key=lambda cs: -float(np.prod([c.prob for c in cs]))
-    )[: max(top_k, 1) * 8]
+    combos = best_first(
+        list(itertools.product(*per_step)), lambda cs: float(np.prod([c.prob for c in cs])), max(top_k, 1) * 8
+    )
     seen: set[str] = set()
     out: list[Decoded] = []
     for combo in combos:

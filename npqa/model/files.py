@@ -277,10 +277,13 @@ def ensemble_members(directory: Path) -> list[str] | None:
 
 
 def default_model_dir() -> Path:
-    """The directory of the model shipped inside the package (``npqa/assets/model``)."""
-    from importlib import resources
+    """The directory of the model shipped inside the package (``npqa/assets/model``).
 
-    return Path(str(resources.files("npqa").joinpath("assets", "model")))
+    Found from this module's own file, not by importing ``npqa`` by name: with an
+    editable install, a stray ``npqa/`` folder beside a script (or in the working
+    directory) becomes the ``npqa`` namespace package and would hide the model.
+    """
+    return Path(__file__).resolve().parent.parent / "assets" / "model"
 
 
 def default_model_id() -> str:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 from npqa.errors import TableError
 from npqa.table.column import KIND_THRESHOLD, MemoryColumn, Table
+from npqa.table.formats import KINDS, open_table
 from npqa.table.text import collapse_whitespace
 from npqa.table.values import DATE_FULL, DATE_NONE, ParsedCells, parse_cells
 
@@ -74,8 +75,14 @@ def load_table(
     sep: str | None = None,
     encoding: str | None = None,
     header: bool = True,
+    sheet: str | None = None,
 ) -> Table:
     """Read a table from a path, ``"-"`` (stdin bytes) or a DataFrame.
+
+    Besides CSV/TSV text, a file (or stdin) may be an Excel ``.xlsx`` workbook
+    (its first sheet, or ``sheet``), a Parquet file, JSON records, or one of
+    these compressed by gzip or alone in a zip, told apart by content
+    (:mod:`npqa.table.formats`).
 
     ``sep`` overrides delimiter sniffing (``"\\t"`` and ``"tab"`` mean a tab),
     ``encoding`` overrides UTF-8/cp1252 detection, ``header=False`` names the
@@ -90,6 +97,11 @@ def load_table(
         what, data = "<stdin>", sys.stdin.buffer.read()
     else:
         what, data = str(source), _read_file(Path(source))
+    name = "" if str(source) == "-" else Path(source).name
+    opened = open_table(data, what, name, sep=sep, encoding=encoding, header=header, sheet=sheet)
+    if opened.grid is not None:  # a typed table: a sheet, Parquet, JSON records
+        return table_from_grid(opened.grid, opened.what, header=opened.header)
+    what, data = opened.what, opened.text  # CSV/TSV bytes, unpacked from .gz or .zip if need be
     if len(data) >= _arrow_min_bytes() and encoding is None:
         table = _big_utf8_table(data, sep, what, header)
         if table is not None:
@@ -318,7 +330,7 @@ def _decode(data: bytes, encoding: str | None, what: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_as(data, "utf-16", what)
     if b"\x00" in data:
-        raise TableError(what, "binary content (NUL bytes), not a text table")
+        raise TableError(what, f"binary content (NUL bytes), not a kind of table npqa reads; it reads {KINDS}")
     for candidate in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(candidate)
@@ -342,7 +354,7 @@ def _decode_as(data: bytes, encoding: str, what: str) -> str:
     if not text.strip():
         raise TableError(what, "empty file")
     if "\x00" in text:
-        raise TableError(what, "binary content (NUL characters), not a text table")
+        raise TableError(what, f"binary content (NUL characters), not a kind of table npqa reads; it reads {KINDS}")
     _refuse_binary(text, what)
     return text
 
@@ -351,7 +363,7 @@ def _refuse_binary(text: str, what: str) -> None:
     sample = text[:BINARY_SAMPLE_BYTES]
     controls = len(_CONTROL_CHARS.findall(sample))
     if controls > MAX_CONTROL_SHARE * len(sample):
-        raise TableError(what, "binary content (mostly control characters), not a text table")
+        raise TableError(what, f"binary content (mostly control characters), not a kind of table npqa reads; it reads {KINDS}")
 
 
 # --------------------------------------------------------------------------- dialect

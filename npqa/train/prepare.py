@@ -59,15 +59,18 @@ def prepare(
     max_programs: int = 64,
     on_item: Callable[[], None] | None = None,
     rank: str = "shortest",
+    *,
+    rows: bool = True,
 ) -> tuple[list[Item], PrepStats]:
     """Link and encode every example; with ``targets``, add answer targets and
     the oracle's consistent programs (at most ``max_programs``, best first by
-    ``rank``: :data:`RANKS`)."""
+    ``rank``: :data:`RANKS`). ``rows=False`` leaves out what only soft execution
+    reads (inference)."""
     items: list[Item] = []
     stats = PrepStats()
     for ex in examples:
         table = tables[ex.table_path]
-        item = prepare_item(table, ex.question, vocab, language, id=ex.id, answers=ex.answers)  # type: ignore[arg-type]
+        item = prepare_item(table, ex.question, vocab, language, rows=rows, id=ex.id, answers=ex.answers)  # type: ignore[arg-type]
         stats.questions += 1
         if targets:
             _add_targets(item, language, steps, max_programs, stats, rank)
