@@ -5,7 +5,8 @@ that op accepts (jointly, among the pairs that type-check), form one raw step;
 the raw steps' canonical program is executed by the reference executor, so
 the answer shown is always that program's answer. Confidence is the product
 of the chosen probabilities. ``top_k`` programs come from a small beam over
-the per-step choices.
+the per-step choices; the best program also records the probability of the
+next distinct program (``runner_up``), found without executing it.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class Decoded:
     confidence: float
     choices: tuple[Choice, ...]
     rows_after: tuple[np.ndarray, ...]  # bool (R,) after each canonical row step
+    runner_up: float = 0.0  # probability of the next distinct program (set on the best one; 0 when none)
 
 
 def step_choices(
@@ -117,11 +119,13 @@ def decode(
         if text in seen:
             continue
         seen.add(text)
-        run = trace(program, data, language)
         conf = float(np.prod([c.prob for c in combo]))
-        out.append(Decoded(program, text, run.answer, conf, tuple(combo), run.rows))
-        if len(out) >= top_k:
+        if len(out) == 1:
+            out[0].runner_up = conf
+        if len(out) >= max(top_k, 1):  # top_k == 1: the runner-up is found, not executed
             break
+        run = trace(program, data, language)
+        out.append(Decoded(program, text, run.answer, conf, tuple(combo), run.rows))
     return out
 
 
