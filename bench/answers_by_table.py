@@ -5,7 +5,7 @@ through the public API: a behaviour fingerprint to `cmp` across refactors.
         --tables-root ../shared/wtq --out /tmp/answers.tsv [--model DIR]
 
 One line per question, in file order: id, program, answer items (TSV-escaped),
-confidence to 6 places.
+program probability (raw, before any calibration) to 6 places.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main() -> None:
         results = qa.ask_many(str(args.tables_root / path), [ex.question for ex in group])
         for ex, res in zip(group, results):
             items = "\t".join(escape_tsv(a) for a in res.answer)
-            lines[ex.id] = f"{ex.id}\t{res.program}\t{items}\t{res.confidence:.6f}"
+            lines[ex.id] = f"{ex.id}\t{res.program}\t{items}\t{res.program_prob:.6f}"
     args.out.write_text("".join(lines[ex.id] + "\n" for ex in examples), encoding="utf-8")
 
 

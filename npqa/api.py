@@ -7,10 +7,15 @@
 
 ``ask`` takes a path, ``"-"`` (stdin), a pandas DataFrame or a loaded
 :class:`npqa.table.column.Table` or a :class:`npqa.session.TableSession`, and returns an :class:`AskResult` whose
-``to_json()`` is exactly the object ``npqa ask --json`` prints.
+``to_dict()`` is exactly the object ``npqa ask --json`` prints (``to_json()`` is that object as a JSON string).
+
+``confidence`` is the probability that the answer is right, from the model's
+calibrator (:mod:`npqa.model.calibrate`); a model without one gives the raw
+program probability, which ``program_prob`` always holds.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -18,6 +23,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from npqa.errors import ModelError, ProgramError, QuestionError
+from npqa.model.calibrate import LIKELY_WRONG, Calibrator, Signals, assess, load_calibrator
 from npqa.model.files import default_model_dir
 from npqa.session import TableSession
 
@@ -39,28 +45,43 @@ class Alternative:
     """A less likely program (``--top K``) with its own answer."""
 
     program: str
-    confidence: float
+    confidence: float  # its program probability (the calibrator is fitted on the chosen program only)
     answer: list[str]
+    program_prob: float = 0.0  # the same raw probability, under the name the chosen program uses
+
+
+HIDDEN = ("column_probs", "all_op_probs", "question", "signals", "sql_note")
+"""AskResult fields that are not part of ``npqa ask --json``."""
 
 
 @dataclass
 class AskResult:
     """The fields of ``npqa ask --json`` (see ``../shared/INTERFACES.md``)."""
 
-    answer: list[str]
+    answer: list[str]  # empty when withheld (``abstained``)
     sql: str
     program: str
-    confidence: float
+    confidence: float  # P(answer is right) from the model's calibrator; else the program probability
     steps: list[StepInfo]
     alternatives: list[Alternative] = field(default_factory=list)
+    program_prob: float = 0.0  # the chosen program's raw probability (product of its step probabilities)
+    band: str | None = None  # "likely right" / "unsure" / "likely wrong"; None when the model has no calibrator
+    remarks: list[str] = field(default_factory=list)  # warnings to read with the answer
+    abstained: bool = False  # confidence below the min_confidence asked for: the answer is withheld
     column_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, for --explain
     all_op_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, every op
     question: str = ""  # the question asked (not part of --json)
     sql_helpers: dict[str, str] = field(default_factory=dict)  # helper column the SQL reads -> what it holds
     sql_note: str = ""  # the same in one line, a SQL comment shown under the SQL (not part of --json)
+    signals: Signals | None = field(default=None, repr=False)  # what the calibrator read (not part of --json)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``npqa ask --json`` object: answer, sql, program, confidence, steps, alternatives, sql_helpers."""
+    def to_json(self) -> str:
+        """The ``npqa ask --json`` object as a JSON string (one line)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``npqa ask --json`` object: answer, sql, program, confidence, steps,
+        alternatives, sql_helpers, program_prob, band, remarks, abstained."""
         # built by hand: dataclasses.asdict deep-copies every row list (seconds on a big table)
         return {
             "answer": list(self.answer),
@@ -79,19 +100,27 @@ class AskResult:
                 for s in self.steps
             ],
             "alternatives": [
-                {"program": a.program, "confidence": a.confidence, "answer": list(a.answer)} for a in self.alternatives
+                {"program": a.program, "confidence": a.confidence, "answer": list(a.answer), "program_prob": a.program_prob}
+                for a in self.alternatives
             ],
             "sql_helpers": dict(self.sql_helpers),
+            "program_prob": self.program_prob,
+            "band": self.band,
+            "remarks": list(self.remarks),
+            "abstained": self.abstained,
         }
 
 
 class TableQA:
     """A loaded model, ready to answer questions about any table."""
 
-    def __init__(self, model: Any, vocab: Any, config: dict[str, Any], threads: int = 1) -> None:
+    def __init__(
+        self, model: Any, vocab: Any, config: dict[str, Any], threads: int = 1, calibrator: Calibrator | None = None
+    ) -> None:
         self.model = model  # NumpyProgrammer (answering) or NeuralProgrammer (torch)
         self.vocab = vocab
         self.config = config
+        self.calibrator = calibrator  # from calibration.json; None: confidence is the program probability
         # torch threads while answering: one question is a small forward pass, where
         # extra threads only wait on each other (10x slower on a busy 2-core machine)
         self.threads = threads
@@ -103,8 +132,10 @@ class TableQA:
         ``engine="numpy"`` (the default) answers with the numpy twin of the
         controller (:mod:`npqa.model.npcontroller`), so asking never imports torch;
         ``engine="torch"`` loads the torch model (training, ``predict``, ``eval``),
-        using ``threads`` torch threads while answering. Raises
-        :class:`ModelError` for a directory that is not an npqa model.
+        using ``threads`` torch threads while answering. The directory's
+        ``calibration.json``, when there is one, calibrates ``confidence``.
+        Raises :class:`ModelError` for a directory that is not an npqa model or
+        whose calibration file is not valid.
         """
         directory = Path(model_dir) if model_dir is not None else default_model_dir()
         if model_dir is None and not (directory / "config.json").is_file():
@@ -112,32 +143,51 @@ class TableQA:
         if engine == "numpy":
             from npqa.model.ensemble import load_numpy_model
 
-            return cls(*load_numpy_model(directory), threads=threads)
-        if engine != "torch":
+            loaded = load_numpy_model(directory)
+        elif engine == "torch":
+            from npqa.model.files import load_model
+
+            loaded = load_model(directory)
+        else:
             raise ValueError(f"unknown engine {engine!r} (numpy or torch)")
-        from npqa.model.files import load_model
+        return cls(*loaded, threads=threads, calibrator=load_calibrator(directory))
 
-        return cls(*load_model(directory), threads=threads)
-
-    def ask(self, table: Any, question: str, top: int = 1, dialect: str = "sqlite", **table_options: Any) -> AskResult:
+    def ask(
+        self,
+        table: Any,
+        question: str,
+        top: int = 1,
+        dialect: str = "sqlite",
+        min_confidence: float | None = None,
+        **table_options: Any,
+    ) -> AskResult:
         """Answer ``question`` about ``table`` (a path, ``"-"``, a DataFrame or a loaded Table).
 
         ``top`` programs are decoded (the best one answers, the others are
-        ``alternatives``); ``dialect`` is the SQL dialect of ``sql``;
-        ``table_options`` (``sep``, ``encoding``, ``header``) go to
-        :func:`npqa.table.read.load_table`.
+        ``alternatives``); ``dialect`` is the SQL dialect of ``sql``; below
+        ``min_confidence`` the answer is withheld (``abstained``; ``answer`` and
+        ``alternatives`` empty; the program, SQL and confidence stay); ``table_options`` (``sep``,
+        ``encoding``, ``header``) go to :func:`npqa.table.read.load_table`.
         """
-        return self.ask_many(table, [question], top=top, dialect=dialect, **table_options)[0]
+        return self.ask_many(table, [question], top=top, dialect=dialect, min_confidence=min_confidence, **table_options)[0]
 
     def ask_many(
-        self, table: Any, questions: Iterable[str], top: int = 1, dialect: str = "sqlite", **table_options: Any
+        self,
+        table: Any,
+        questions: Iterable[str],
+        top: int = 1,
+        dialect: str = "sqlite",
+        min_confidence: float | None = None,
+        **table_options: Any,
     ) -> list[AskResult]:
         """Answer several questions about one table, reading it once.
 
         ``table`` is anything :meth:`TableSession.open` takes (a session is
         reused as is). Raises :class:`QuestionError` for a question without any
-        word or number.
+        word or number, ``ValueError`` for a ``min_confidence`` outside [0, 1].
         """
+        if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must be between 0 and 1, not {min_confidence}")
         from npqa.model.decode import decode_outputs
         from npqa.model.inputs import prepare_item
 
@@ -154,23 +204,34 @@ class TableQA:
         results = []
         for b, (item, cands) in enumerate(zip(items, decoded)):
             if not cands:  # no program type-checks on this table: nothing to show
-                results.append(AskResult([], "", "", 0.0, [], question=questions[b]))
+                band = None if self.calibrator is None else LIKELY_WRONG
+                results.append(AskResult([], "", "", 0.0, [], band=band, question=questions[b],
+                                         abstained=min_confidence is not None and min_confidence > 0))  # fmt: skip
                 continue
             best = cands[0]
             sql = session.sql_text(best.program, self.model.language, dialect)
+            trust = assess(self.calibrator, item, best)
+            withheld = min_confidence is not None and trust.confidence < min_confidence
             results.append(
                 AskResult(
-                    answer=list(best.answer.items),
+                    answer=[] if withheld else list(best.answer.items),
                     sql=sql.text,
                     program=best.text,
-                    confidence=best.confidence,
+                    confidence=trust.confidence,
                     steps=self._steps(out, b, best, item),
-                    alternatives=[Alternative(c.text, c.confidence, list(c.answer.items)) for c in cands[1:]],
+                    alternatives=[] if withheld else [
+                        Alternative(c.text, c.confidence, list(c.answer.items), c.confidence) for c in cands[1:]
+                    ],
+                    program_prob=best.confidence,
+                    band=trust.band,
+                    remarks=list(trust.remarks),
+                    abstained=withheld,
                     column_probs=self._column_probs(out, b, best, item),
                     all_op_probs=self._op_probs(out, b, best),
                     question=questions[b],
                     sql_helpers=sql.helpers,
                     sql_note=sql.note,
+                    signals=trust.signals,
                 )
             )
         return results

@@ -14,11 +14,37 @@ from npqa.cli.app import (
 )  # fmt: skip
 from npqa.errors import QuestionError
 
+MinConfidenceOpt = Annotated[
+    Optional[float],
+    typer.Option("--min-confidence", min=0.0, max=1.0, help="Withhold answers whose confidence is below this (exit 0)."),
+]
 
-LOW_CONFIDENCE = 0.2  # below this the answer is shown with a warning
+
+LOW_CONFIDENCE = 0.2  # without a calibrator: below this program probability the answer gets a warning
 
 
-def _show_answer(console: Any, result: Any, explain: bool, table: Any, top: int) -> None:
+def confidence_line(result: Any, bands: Any) -> str:
+    """What ``ask`` prints after ``confidence:``: the number and how to read it.
+
+    >>> from npqa.model.calibrate import Bands
+    >>> class R: confidence, band = 0.81, "likely right"
+    >>> confidence_line(R, Bands(0.6, 0.2, {"likely right": 0.725}))
+    '0.81 (likely right: 72% of such answers were right on dev)'
+    """
+    if result.band is None:
+        return f"{result.confidence:.3g} (the program's probability: this model has no calibrator)"
+    measured = bands.accuracy.get(result.band) if bands is not None else None
+    tail = f": {measured:.0%} of such answers were right on dev" if measured is not None else ""
+    return f"{result.confidence:.2g} ({result.band}{tail})"
+
+
+def _low(result: Any) -> bool:
+    from npqa.model.calibrate import LIKELY_WRONG
+
+    return result.band == LIKELY_WRONG if result.band is not None else result.confidence < LOW_CONFIDENCE
+
+
+def _show_answer(console: Any, result: Any, explain: bool, table: Any, top: int, bands: Any, floor: float | None) -> None:
     from rich.panel import Panel
     from rich.syntax import Syntax
     from rich.table import Table as RichTable
@@ -26,28 +52,32 @@ def _show_answer(console: Any, result: Any, explain: bool, table: Any, top: int)
 
     if result.question:
         console.print(Text.assemble(("question: ", "bold"), result.question))
-    answer = " | ".join(result.answer) if result.answer else "(no answer)"
-    console.print(Panel(Text(answer, style="bold green"), title="answer", title_align="left", expand=False))
+    if result.abstained:
+        console.print(Text.assemble(("answer withheld: ", "bold yellow"),
+                                    f"confidence {result.confidence:.2g} is below --min-confidence {floor:g}"))  # fmt: skip
+    else:
+        answer = " | ".join(result.answer) if result.answer else "(no answer)"
+        console.print(Panel(Text(answer, style="bold green"), title="answer", title_align="left", expand=False))
     console.print(Text.assemble(("program: ", "bold"), result.program or "(none)"))
     console.print(Text("sql:", style="bold"))
     shown = "\n".join(line for line in (result.sql or "-- none", result.sql_note) if line)
     console.print(Syntax(shown, "sql", word_wrap=True, background_color="default"))
-    console.print(Text.assemble(("confidence: ", "bold"), f"{result.confidence:.3g}"))
-    if result.confidence < LOW_CONFIDENCE:
-        console.print(
-            f"[bold yellow]warning:[/bold yellow] low confidence ({result.confidence:.3g} < {LOW_CONFIDENCE}): "
-            "the answer may be wrong; check the program and the SQL"
-        )
-    if top > 1:
+    console.print(Text.assemble(("confidence: ", "bold"), confidence_line(result, bands)))
+    if _low(result) and not result.abstained:
+        console.print(Text.assemble(("warning: ", "bold yellow"), f"low confidence ({result.confidence:.2g}): "
+                                    "the answer may be wrong; check the program and the SQL"))  # fmt: skip
+    for remark in result.remarks:
+        console.print(Text.assemble(("remark: ", "bold yellow"), remark))
+    if top > 1 and not result.abstained:
         grid = RichTable(title=f"top {top} programs", title_justify="left", show_lines=False)
         grid.add_column("#", justify="right")
-        grid.add_column("confidence", justify="right")
+        grid.add_column("program prob", justify="right")
         grid.add_column("program", overflow="fold")
         grid.add_column("answer", overflow="fold")
-        rows = [(result.program, result.confidence, result.answer)]
-        rows += [(a.program, a.confidence, a.answer) for a in result.alternatives]
-        for rank, (program, confidence, items) in enumerate(rows, start=1):
-            grid.add_row(str(rank), f"{confidence:.3g}", Text(program), Text(" | ".join(items) or "(no answer)"))
+        rows = [(result.program, result.program_prob, result.answer)]
+        rows += [(a.program, a.program_prob, a.answer) for a in result.alternatives]
+        for rank, (program, prob, items) in enumerate(rows, start=1):
+            grid.add_row(str(rank), f"{prob:.3g}", Text(program), Text(" | ".join(items) or "(no answer)"))
         console.print(grid)
     if explain:
         from npqa.cli.explain import render_steps
@@ -79,6 +109,7 @@ def ask(
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
     sheet: SheetOpt = None,
+    min_confidence: MinConfidenceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a table, with the program and SQL behind the answer."""
@@ -102,7 +133,7 @@ def ask(
     lines = [(0, question)] if question is not None else _stdin_questions()
     for number, text in lines:
         try:
-            result = qa.ask(session, text, top=top)
+            result = qa.ask(session, text, top=top, min_confidence=min_confidence)
         except QuestionError as err:
             if question is not None:
                 raise
@@ -111,9 +142,10 @@ def ask(
             continue
         results.append(result)
         if as_json:
-            _print_json(result.to_json())
+            _print_json(result.to_dict())
         else:
-            _show_answer(console, result, explain, tbl, top)
+            bands = qa.calibrator.bands if qa.calibrator is not None else None
+            _show_answer(console, result, explain, tbl, top, bands, min_confidence)
             if question is None:
                 console.print()
         sys.stdout.flush()
@@ -127,7 +159,7 @@ def ask(
 
 @command("model-info")
 def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
-    """The model card: how the model was trained, its dev accuracy, its size."""
+    """The model card: how the model was trained, its dev accuracy, its size, its calibration."""
     from npqa.api import TableQA
     from npqa.model.files import default_model_dir
 
@@ -139,9 +171,48 @@ def model_info(model: ModelOpt = None, as_json: JsonOpt = False) -> None:
     card = {k: v for k, v in qa.config.items() if k != "training"}
     training = qa.config.get("training", {})
     info = {"directory": str(directory), "size_bytes": size, "parameters": parameters,
-            **card, "training": {k: training.get(k) for k in ("command", "config", "epochs_done", "dev_accuracy", "prep")}}  # fmt: skip
+            **card, "training": {k: training.get(k) for k in ("command", "config", "epochs_done", "dev_accuracy", "prep")},
+            "calibration": calibration_card(qa.calibrator)}  # fmt: skip
     if as_json:
         _print_json(info)
-    else:
-        for key, value in info.items():
+        return
+    for key, value in info.items():
+        if key != "calibration":
             typer.echo(f"{key}: {json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value}")
+    for line in calibration_lines(qa.calibrator):
+        typer.echo(line)
+
+
+def calibration_card(calibrator: Any) -> dict[str, Any]:
+    """``model-info``'s ``calibration`` entry."""
+    if calibrator is None:
+        return {"calibrated": False, "confidence": "the raw program probability (no calibration.json; fit one with npqa calibrate)"}
+    report = calibrator.report
+    return {"calibrated": True, "confidence": "the probability that the answer is right (calibration.json)",
+            "features": list(calibrator.features),
+            "bands": {"likely_right_from": calibrator.bands.likely_right_from,
+                      "likely_wrong_below": calibrator.bands.likely_wrong_below,
+                      "accuracy": calibrator.bands.accuracy, "share": calibrator.bands.share},
+            **{k: report[k] for k in ("data", "questions", "accuracy", "cross_fitted", "command") if k in report}}  # fmt: skip
+
+
+def calibration_lines(calibrator: Any) -> list[str]:
+    """``model-info``'s text lines on calibration: what confidence means, and the bands."""
+    from npqa.model.calibrate import BANDS, LIKELY_RIGHT, LIKELY_WRONG, UNSURE
+
+    if calibrator is None:
+        return ["calibration: none: confidence is the raw program probability (fit one with npqa calibrate)"]
+    b, report = calibrator.bands, calibrator.report
+    crossed = report.get("cross_fitted", {})
+    lines = [f"calibration: confidence is the probability that the answer is right, fitted on "
+             f"{report.get('data', '?')} ({report.get('questions', '?')} questions); cross-fitted by table: "
+             f"ece={crossed.get('ece', '?')} auroc={crossed.get('auroc', '?')} "
+             f"top50_accuracy={crossed.get('top50', '?')}"]  # fmt: skip
+    limits = {LIKELY_RIGHT: f"confidence >= {b.likely_right_from:g}", UNSURE: "between",
+              LIKELY_WRONG: f"confidence < {b.likely_wrong_below:g}"}  # fmt: skip
+    for band in BANDS:
+        measured = ""
+        if band in b.accuracy:
+            measured = f": {b.accuracy[band]:.0%} right on dev ({b.share.get(band, 0):.0%} of answers)"
+        lines.append(f"band {band}: {limits[band]}{measured}")
+    return lines

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 from typing_extensions import Annotated
 
-from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _print_json, _progress, command
+from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _count_lines, _print_json, _progress, command
 from npqa.errors import DependencyError, OptionError, OutputError
 
 
@@ -54,8 +54,16 @@ def train(
     typer.echo(f"model={out} epochs={last.epoch if last else 0}{dev_part}")
 
 
-def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tuple[list[Any], list[Any]]:
+MinConfidenceOpt = Annotated[
+    Optional[float],
+    typer.Option("--min-confidence", min=0.0, max=1.0, help="Write the id alone when the confidence is below this."),
+]
+
+
+def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tuple[list[Any], list[Any], list[float]]:
+    """Items, decoded programs and each best answer's confidence (calibrated when the model has a calibrator)."""
     from npqa.api import TableQA
+    from npqa.model.calibrate import assess
     from npqa.train.prepare import load_split, prepare
     from npqa.train.infer import predict as run_predict
 
@@ -67,7 +75,8 @@ def _predict_split(data: Path, tables_root: Path, model: Optional[Path]) -> tupl
                            on_item=lambda: progress.advance(task), rows=False)  # fmt: skip
         task2 = progress.add_task("predict", total=len(items))
         decoded = run_predict(qa.model, items, on_batch=lambda n: progress.advance(task2, n))
-    return items, decoded
+    confidence = [assess(qa.calibrator, it, d[0]).confidence if d else 0.0 for it, d in zip(items, decoded)]
+    return items, decoded, confidence
 
 
 @command("predict")
@@ -76,14 +85,16 @@ def predict(
     tables_root: TablesRootOpt,
     out: Annotated[Path, typer.Option("--out", help="Prediction file to write.")],
     model: ModelOpt = None,
+    min_confidence: MinConfidenceOpt = None,
 ) -> None:
     """Write predictions in the official format (id<TAB>item…)."""
     from npqa.train.metric import escape_tsv
 
-    items, decoded = _predict_split(data, tables_root, model)
+    items, decoded, confidence = _predict_split(data, tables_root, model)
     lines = []
-    for it, d in zip(items, decoded):
-        answer = d[0].answer.items if d else ()
+    for it, d, conf in zip(items, decoded, confidence):
+        withheld = min_confidence is not None and conf < min_confidence
+        answer = d[0].answer.items if d and not withheld else ()
         lines.append("\t".join([it.id, *(escape_tsv(a) for a in answer)]))
     try:
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -103,11 +114,13 @@ def evaluate(
     from npqa.train.metric import check
     from npqa.train.targets import answer_targets
 
-    items, decoded = _predict_split(data, tables_root, model)
+    items, decoded, confidence = _predict_split(data, tables_root, model)
     by_kind: dict[str, list[int]] = {}
     right = 0
+    verdicts = []
     for it, d in zip(items, decoded):
         ok = bool(d) and check(it.answers, list(d[0].answer.items))
+        verdicts.append(ok)
         right += ok
         tgt = answer_targets(it.answers, it.table)
         for kind in [tgt.kind] + (["list"] if tgt.is_list else []):
@@ -115,10 +128,44 @@ def evaluate(
             by_kind[kind][0] += ok
             by_kind[kind][1] += 1
     n = max(len(items), 1)
+    from npqa.model.calibrate import ABSTAIN_THRESHOLDS, abstention
+
+    abstain = [abstention(confidence, verdicts, p) for p in ABSTAIN_THRESHOLDS]
     if as_json:
         _print_json({"accuracy": right / n, "correct": right, "examples": len(items),
-                     "by_kind": {k: {"accuracy": c / max(t, 1), "correct": c, "examples": t} for k, (c, t) in by_kind.items()}})  # fmt: skip
+                     "by_kind": {k: {"accuracy": c / max(t, 1), "correct": c, "examples": t} for k, (c, t) in by_kind.items()},
+                     "abstain": abstain})  # fmt: skip
         return
     for kind, (c, t) in sorted(by_kind.items()):
         typer.echo(f"{kind}: accuracy={c / max(t, 1):.4f} correct={c} examples={t}")
+    for row in abstain:
+        typer.echo(f"min_confidence={row['min_confidence']:g}: coverage={row['coverage']:.4f} "
+                   f"accuracy={row['accuracy']:.4f} answered={row['answered']}")  # fmt: skip
     typer.echo(f"accuracy={right / n:.4f} correct={right} examples={len(items)}")
+
+
+@command("calibrate")
+def calibrate(
+    model: Annotated[Path, typer.Option("--model", help="Model directory to calibrate (calibration.json is written there).")],
+    data: Annotated[Path, typer.Option("--data", help="WTQ-style TSV of questions the model never trained on (dev).")],
+    tables_root: TablesRootOpt,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the two table folds of the cross-fitted figures.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit the calibrator that turns a model's program probability into P(answer is right)."""
+    from npqa.calibration import calibrate_model
+
+    with _progress() as progress:
+        task = progress.add_task("ask", total=_count_lines(data))
+        cal, path = calibrate_model(model, data, tables_root, seed=seed, command="npqa " + " ".join(sys.argv[1:]),
+                                    on_table=lambda n: progress.advance(task, n))  # fmt: skip
+    report = cal.report
+    if as_json:
+        _print_json({"calibration": str(path), **report, "bands": cal.to_dict()["bands"]})
+        return
+    for name in ("program_prob", "cross_fitted"):
+        figs = report[name]
+        typer.echo(f"{name}: " + " ".join(f"{k}={figs[k]}" for k in ("ece", "auroc", "top25", "top50", "top75")))
+    for band, acc in cal.bands.accuracy.items():
+        typer.echo(f"band {band}: accuracy={acc:.4f} share={cal.bands.share[band]:.4f}")
+    typer.echo(f"calibration={path} questions={report['questions']} accuracy={report['accuracy']:.4f}")

@@ -12,6 +12,8 @@ fixed order (op, column left to right, constant in the question's order), so
 that float round-off never decides between equals: two columns the model cannot
 tell apart (``2 credits``, ``3 credits``) give the same program whatever the
 engine (numpy or torch) and whichever questions share the batch.
+The best program also records the probability of the next distinct program
+(``runner_up``), found without executing it.
 """
 from __future__ import annotations
 
@@ -73,6 +75,7 @@ class Decoded:
     confidence: float
     choices: tuple[Choice, ...]
     rows_after: tuple[np.ndarray, ...]  # bool (R,) after each canonical row step
+    runner_up: float = 0.0  # probability of the next distinct program (set on the best one; 0 when none)
 
 
 def step_choices(
@@ -150,11 +153,13 @@ def decode(
         if text in seen:
             continue
         seen.add(text)
-        run = trace(program, data, language)
         conf = float(np.prod([c.prob for c in combo]))
-        out.append(Decoded(program, text, run.answer, conf, tuple(combo), run.rows))
-        if len(out) >= top_k:
+        if len(out) == 1:
+            out[0].runner_up = conf
+        if len(out) >= max(top_k, 1):  # top_k == 1: the runner-up is found, not executed
             break
+        run = trace(program, data, language)
+        out.append(Decoded(program, text, run.answer, conf, tuple(combo), run.rows))
     return out
 
 
