@@ -185,6 +185,6 @@ def test_ask_shows_the_note_under_the_sql() -> None:
     sql = 'SELECT COUNT(*) FROM "t" WHERE "Year.num" > 2004'
     result = AskResult(answer=["1"], sql=sql, program=PROGRAM, confidence=0.9, steps=[], sql_note=NOTE)
     console = Console(record=True, width=200)
-    _show_answer(console, result, False, None, 1)
+    _show_answer(console, result, False, None, 1, None, None)
     lines = console.export_text().splitlines()
     assert lines[lines.index(sql) + 1] == NOTE
