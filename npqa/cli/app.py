@@ -82,6 +82,10 @@ TableArg = Annotated[str, typer.Argument(help="A CSV/TSV file, or - for standard
 SepOpt = Annotated[Optional[str], typer.Option("--sep", help="Field separator (default: sniffed).")]
 EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8, else Latin-1).")]
 NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="The first row is data, not column names.")]
+DecimalOpt = Annotated[
+    Optional[str],
+    typer.Option("--decimal", help="Decimal mark of the table's numbers, ',' or '.' (default: guessed per column)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of text.")]
 DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect to render (any sqlglot knows).")]
 DbOpt = Annotated[
@@ -89,10 +93,14 @@ DbOpt = Annotated[
 ]
 
 
-def _load(table: str, sep: str | None, encoding: str | None, no_header: bool) -> Any:
+def _load(table: str, sep: str | None, encoding: str | None, no_header: bool, decimal: str | None = None) -> Any:
+    """The table, after saying on stderr what reading it guessed or left out (``note: …``)."""
     from npqa.table.read import load_table
 
-    return load_table(table, sep=sep, encoding=encoding, header=not no_header)
+    loaded = load_table(table, sep=sep, encoding=encoding, header=not no_header, decimal=decimal)
+    for notice in loaded.notices:
+        _err(f"note: {notice}")
+    return loaded
 
 
 def _print_json(obj: Any) -> None:

@@ -10,7 +10,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, DecimalOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, TableArg, _err, _load, _print_json, command,
 )  # fmt: skip
 from npqa.errors import QuestionError
 
@@ -77,6 +77,7 @@ def ask(
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
+    decimal: DecimalOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a table, with the program and SQL behind the answer."""
@@ -87,7 +88,7 @@ def ask(
 
     if table == "-" and question is None:
         raise QuestionError("ask", "the table and the questions cannot both come from stdin")
-    session = TableSession(_load(table, sep, encoding, no_header))
+    session = TableSession(_load(table, sep, encoding, no_header, decimal))
     tbl = session.table
     if question is not None and not question.strip():
         raise QuestionError("question", "empty question")

@@ -8,7 +8,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, DialectOpt, EncOpt, JsonOpt, NoHeaderOpt, SepOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, DecimalOpt, DialectOpt, EncOpt, JsonOpt, NoHeaderOpt, SepOpt, TableArg, _err, _load, _print_json, command,
 )  # fmt: skip
 
 
@@ -19,13 +19,14 @@ def run(
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
+    decimal: DecimalOpt = None,
     dialect: DialectOpt = "sqlite",
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a program on a table; print its answer and its SQL."""
     from npqa.lang.programs import run_program
 
-    result = run_program(_load(table, sep, encoding, no_header), program, dialect=dialect)
+    result = run_program(_load(table, sep, encoding, no_header, decimal), program, dialect=dialect)
     if as_json:
         _print_json({"answer": list(result.answer.items), "program": result.program, "sql": result.sql})
         return
@@ -47,12 +48,13 @@ def sql(
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
+    decimal: DecimalOpt = None,
     dialect: DialectOpt = "sqlite",
 ) -> None:
     """Print the SQL of a program or of the program answering a question (--db writes the table to SQLite)."""
     from npqa.api import sql_of
 
-    result = sql_of(_load(table, sep, encoding, no_header), program_or_question, model, dialect=dialect, db=db)
+    result = sql_of(_load(table, sep, encoding, no_header, decimal), program_or_question, model, dialect=dialect, db=db)
     if result.question:
         _err(f"program: {result.program}")
     typer.echo(result.sql)

@@ -4,8 +4,10 @@ The table lives in SQLite as table ``t`` (see :func:`write_sqlite`): one TEXT
 column per table column holding the display text, named by its header, and
 derived columns for what the program needs — the parsed number (``"<name>.num"``),
 date parts (``.year``, ``.month``, ``.day``), the padded match text
-(``.words``) and the row position (``"row#"``). Derived names that clash with
-a header get a ``#2``, ``#3``, … suffix, so they never collide.
+(``.words``), the row position (``"row#"``) and, for a table with summary
+rows, whether the row is one (``"summary#"``: a program starts from the rows
+where it is 0, :attr:`npqa.table.column.Table.start_rows`). Derived names that
+clash with a header get a ``#2``, ``#3``, … suffix, so they never collide.
 
 Each row step becomes one CTE ``stepN`` holding the selected row positions;
 the terminal op SELECTs from ``t`` restricted to the last CTE.
@@ -59,9 +61,10 @@ class Schema:
 
     row: str
     columns: dict[str, SqlColumn]
+    summary: str | None = None  # the summary-row flag's column, when the table has summary rows
 
     @classmethod
-    def of(cls, names: list[str], kinds: list[str]) -> "Schema":
+    def of(cls, names: list[str], kinds: list[str], summary: bool = False) -> "Schema":
         taken = set(names)
 
         def fresh(base: str) -> str:
@@ -73,16 +76,17 @@ class Schema:
             return name
 
         row = fresh("row#")
+        flag = fresh("summary#") if summary else None
         cols = {}
         for name, kind in zip(names, kinds):
             derived = {d: fresh(f"{name}.{d}") for d in DERIVED}
             cols[name] = SqlColumn(kind, {"text": name, **derived})
-        return cls(row, cols)
+        return cls(row, cols, flag)
 
     @classmethod
     def of_table(cls, table: "Table") -> "Schema":
-        """The schema of ``table`` (its column names and kinds)."""
-        return cls.of(table.names, [c.kind for c in table.columns])
+        """The schema of ``table`` (its column names and kinds, whether it has summary rows)."""
+        return cls.of(table.names, [c.kind for c in table.columns], bool(table.summary_rows.any()))
 
 
 @dataclass
@@ -142,11 +146,27 @@ class SqlContext:
             expression=exp.Literal.number(0),
         )
 
-    def in_carried(self) -> exp.Expression | None:
-        """``row# IN (SELECT row# FROM prev)``, or None when every row is carried."""
-        if self.prev is None:
+    def start(self) -> exp.Expression | None:
+        """``"summary#" = 0`` (the start rows), or None when the table has no summary rows."""
+        if self.schema.summary is None:
             return None
+        return exp.EQ(this=_col(self.schema.summary), expression=exp.Literal.number(0))
+
+    def in_carried(self) -> exp.Expression | None:
+        """``row# IN (SELECT row# FROM prev)``, the start rows when nothing was selected
+        before, or None when those are every row."""
+        if self.prev is None:
+            return self.start()
         return exp.In(this=self.row, query=exp.select(self.row).from_(_ident(self.prev)).subquery())
+
+    def _carried_from(self) -> exp.Expression:
+        """What to select the carried rows' ``row#`` from: the CTE ``prev``, ``t``, or
+        ``t``'s start rows when it has summary rows."""
+        if self.prev is not None:
+            return _ident(self.prev)
+        if self.schema.summary is None:
+            return _ident(TABLE)
+        return self._rows_from_t(self.start()).subquery()
 
     def _where(self, *conds: exp.Expression | None) -> exp.Expression | None:
         live = [c for c in conds if c is not None]
@@ -158,8 +178,19 @@ class SqlContext:
         return query.where(where) if where is not None else query
 
     # -- whole SELECTs for the ops --------------------------------------------
-    def select_rows(self, cond: exp.Expression | None, carried: bool = True) -> exp.Select:
-        return self._rows_from_t(self.in_carried() if carried else None, cond)
+    def select_rows(
+        self, cond: exp.Expression | None, carried: bool = True, reads_summary: bool = False
+    ) -> exp.Select:
+        """The carried rows (``carried=False``: the start rows) meeting ``cond``; with
+        ``reads_summary``, summary rows meeting it too."""
+        if not carried:
+            return self._rows_from_t(self.start(), cond)
+        if reads_summary and self.schema.summary is not None:
+            if self.prev is None:  # the start rows and the summary rows are every row
+                return self._rows_from_t(cond)
+            summary = exp.EQ(this=_col(self.schema.summary), expression=exp.Literal.number(1))
+            return self._rows_from_t(exp.Paren(this=exp.or_(self.in_carried(), summary)), cond)
+        return self._rows_from_t(self.in_carried(), cond)
 
     def select_rows_or(self, cond: exp.Expression) -> exp.Select:
         """The carried rows plus the rows meeting ``cond``."""
@@ -168,13 +199,13 @@ class SqlContext:
 
     def select_extreme_row(self, fn: str) -> exp.Select:
         agg = exp.Min if fn == "min" else exp.Max
-        pick = exp.select(agg(this=self.row)).from_(_ident(self.prev or TABLE))
+        pick = exp.select(agg(this=self.row)).from_(self._carried_from())
         return self._rows_from_t(exp.EQ(this=self.row, expression=pick.subquery()))
 
     def select_shifted(self, by: int) -> exp.Select:
         step = exp.Literal.number(abs(by))
         shifted = exp.Add(this=self.row, expression=step) if by > 0 else exp.Sub(this=self.row, expression=step)
-        source = exp.select(self.row).from_(_ident(self.prev or TABLE)).subquery()
+        source = exp.select(self.row).from_(self._carried_from()).subquery()
         return self._rows_from_t(exp.In(this=shifted, query=source))
 
     def select_extreme_value(self, fn: str) -> exp.Select:
@@ -238,7 +269,7 @@ def program_sql(program: Program, schema: Schema, language: Language) -> exp.Exp
         if spec.condition and spec.union:
             query = ctx.select_rows_or(spec.sql(ctx, step.constant))
         elif spec.condition:
-            query = ctx.select_rows(spec.sql(ctx, step.constant))
+            query = ctx.select_rows(spec.sql(ctx, step.constant), reads_summary=spec.reads_summary)
         else:
             query = spec.sql(ctx)
         name = f"step{i}"
@@ -293,6 +324,9 @@ def write_sqlite(data: "Table", target: str | Path | sqlite3.Connection) -> Sche
     conn = target if isinstance(target, sqlite3.Connection) else sqlite3.connect(str(target))
     try:
         coldefs = [exp.ColumnDef(this=_ident(schema.row), kind=exp.DataType.build("INTEGER"))]
+        if schema.summary is not None:
+            coldefs.append(exp.ColumnDef(this=_ident(schema.summary), kind=exp.DataType.build("INTEGER")))
+        summary = data.summary_rows.astype(int).tolist() if schema.summary is not None else None
         types = {"text": "TEXT", "num": "REAL", "year": "INTEGER", "month": "INTEGER", "day": "INTEGER", "words": "TEXT"}
         for col in data.columns:
             for which, sql_name in schema.columns[col.name].names.items():  # text, num, year, month, day, words
@@ -306,6 +340,8 @@ def write_sqlite(data: "Table", target: str | Path | sqlite3.Connection) -> Sche
         for start in range(0, data.n_rows, INSERT_CHUNK):  # a chunk of rows at a time: memory stays flat
             stop = min(start + INSERT_CHUNK, data.n_rows)
             parts: list[Any] = [range(start, stop)]
+            if summary is not None:
+                parts.append(summary[start:stop])
             for col in data.columns:
                 parts += [
                     col.texts[start:stop],

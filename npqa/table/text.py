@@ -28,6 +28,15 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with its ASCII letters lower-cased and nothing else changed (what
+    pyarrow's ``ascii_lower`` does, so both readers compare texts alike)."""
+    return text.translate(_ASCII_LOWER)
+
+
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 

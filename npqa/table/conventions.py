@@ -1,0 +1,164 @@
+"""How a column writes its numbers and dates, decided from its own cells.
+
+One decision per column (the pandas and the pyarrow readers both call
+:func:`decide` on the column's distinct texts), from the cells that can tell:
+
+* **decimal comma or decimal point.** The *first* number of each text (the one
+  read as the cell's number) votes: ``3,75``, ``12,5``, ``0,500``, ``1.234,5``
+  and ``1.234.567`` for a decimal comma; ``12,345,678`` and ``1,234.5`` for a
+  comma grouping thousands; ``1,234`` could be either and does not vote. A
+  column with only decimal-comma votes reads with a decimal comma; with both
+  kinds, the larger count wins and the guess is *uncertain*; with only
+  ``1,234``-like texts, the decimal point (the default) unless the file's other
+  columns decide for the comma (:func:`follow_file`), again uncertain.
+* **day or month first** in ``a/b/yyyy``, ``a-b-yyyy`` and ``a.b.yyyy``: a text
+  whose first part exceeds 12 votes day first, one whose second part does votes
+  month first; a column with votes of one kind reads every such date that way,
+  one with both keeps the defaults (slashes and dashes month first, dots day
+  first) and is uncertain.
+
+An uncertain guess leaves a note for the user (printed on stderr by the command
+line); ``--decimal ,`` or ``--decimal .`` (``load_table(decimal=…)``) overrides
+the guess for every column.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from npqa.table.values import DEFAULT_CONVENTIONS, NUMERIC_DATE, Conventions
+
+CANDIDATE = r"[0-9][.,/-][0-9]"
+"""Only texts matching this (Python ``re`` and RE2 read it alike) can vote: a
+reader may hand :func:`decide` just those."""
+
+_FIRST_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+_DATE = re.compile(NUMERIC_DATE).fullmatch
+_CANDIDATE = re.compile(CANDIDATE).search
+
+COMMA, POINT, EITHER, NONE = "comma", "point", "either", "none"
+
+
+def number_vote(text: str) -> str:
+    """What the first number of ``text`` says: :data:`COMMA` (a decimal comma),
+    :data:`POINT` (a thousands comma), :data:`EITHER` (``1,234``) or :data:`NONE`."""
+    match = _FIRST_TOKEN.search(text)
+    if match is None:
+        return NONE
+    token = match.group()
+    if "," in token and "." in token:
+        return COMMA if token.rindex(",") > token.rindex(".") else POINT
+    if "," in token:
+        head, *groups = token.split(",")
+        if len(groups) == 1:
+            if len(groups[0]) == 3 and len(head) <= 3 and head != "0":
+                return EITHER
+            return COMMA
+        if len(head) <= 3 and all(len(g) == 3 for g in groups):
+            return POINT
+        return NONE  # a list such as 1,2,3
+    if token.count(".") >= 2:
+        head, *groups = token.split(".")
+        if len(head) <= 3 and all(len(g) == 3 for g in groups):
+            return COMMA  # 1.234.567: dots group thousands
+    return NONE
+
+
+def date_vote(text: str) -> bool | None:
+    """True when ``text`` is a numeric date that must be day first (``31/01/2012``),
+    False when it must be month first (``01/31/2012``), else None."""
+    match = _DATE(text)
+    if match is None:
+        return None
+    a, b = int(match.group("a")), int(match.group("b"))
+    if a > 12 >= b:
+        return True
+    if b > 12 >= a:
+        return False
+    return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A column's conventions and how they were chosen."""
+
+    conventions: Conventions = DEFAULT_CONVENTIONS
+    decimal_state: str = NONE  # COMMA | POINT (decided), EITHER (only 1,234-like), NONE, "given"
+    notes: tuple[str, ...] = field(default=())  # what the user should know (uncertain guesses)
+    either_example: str = ""  # a 1,234-like text, for a note
+
+
+def decide(texts: Iterable[str], name: str, decimal: str | None = None) -> Decision:
+    """The conventions of column ``name`` from its (distinct, collapsed) texts.
+
+    ``decimal`` (``","`` or ``"."``) is the user's choice and is not guessed.
+    Texts that do not match :data:`CANDIDATE` are skipped, so a reader may pass
+    only those; repeats count once.
+    """
+    examples: dict[str, list[str]] = {COMMA: [], POINT: [], EITHER: []}
+    day_first: list[str] = []
+    month_first: list[str] = []
+    for text in set(texts):
+        if not _CANDIDATE(text):
+            continue
+        vote = number_vote(text)
+        if vote in examples:
+            examples[vote].append(text)
+        order = date_vote(text)
+        if order is not None:
+            (day_first if order else month_first).append(text)
+    notes: list[str] = []
+    comma, point, either = (sorted(examples[k]) for k in (COMMA, POINT, EITHER))
+    if decimal is not None:
+        state, mark = "given", decimal
+    elif comma and point:
+        mark = "," if len(comma) > len(point) else "."
+        state = COMMA if mark == "," else POINT
+        notes.append(
+            f'column "{name}": numbers written both ways ("{comma[0]}", "{point[0]}"); read with a decimal '
+            f'{"comma" if mark == "," else "point"}; pass --decimal , or --decimal . to choose'
+        )
+    elif comma:
+        mark, state = ",", COMMA
+        if either:
+            notes.append(
+                f'column "{name}": read with a decimal comma ("{comma[0]}"), so "{either[0]}" is '
+                f"{_as_comma_decimal(either[0])}; pass --decimal . if commas group thousands"
+            )
+    elif point:
+        mark, state = ".", POINT
+    else:
+        mark, state = ".", EITHER if either else NONE
+    if day_first and month_first:
+        order: bool | None = None
+        notes.append(
+            f'column "{name}": dates written day first ("{sorted(day_first)[0]}") and month first '
+            f'("{sorted(month_first)[0]}"); each read as written where it can only be one'
+        )
+    else:
+        order = True if day_first else False if month_first else None
+    return Decision(Conventions(mark, order), state, tuple(notes), either[0] if either else "")
+
+
+def follow_file(decisions: list[Decision], names: list[str]) -> list[int]:
+    """The columns (indices) that should read with a decimal comma although their own
+    cells cannot tell (``1,234`` only): those of a file where some column decided for
+    the comma and none for the point."""
+    states = [d.decimal_state for d in decisions]
+    if COMMA not in states or POINT in states:
+        return []
+    return [j for j, s in enumerate(states) if s == EITHER]
+
+
+def file_note(name: str, example: str) -> str:
+    """The note for a column that followed the file's decimal comma."""
+    return (
+        f'column "{name}": read with a decimal comma like the other columns, so "{example}" is '
+        f"{_as_comma_decimal(example)}; pass --decimal . if commas group thousands"
+    )
+
+
+def _as_comma_decimal(text: str) -> str:
+    token = _FIRST_TOKEN.search(text)
+    return token.group().replace(".", "").replace(",", ".") if token else text
