@@ -14,7 +14,7 @@ the constant's words are a contiguous run of the cell's words.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -75,10 +75,11 @@ class _QuestionWords:
     last: list[bool]  # (len(words),) word is the last of its token
     token_content: list[tuple[str, ...]]  # (Q,) content match words of each token
     token_stems: list[frozenset[str]]  # (Q,) their stems
+    tokens: list[str]  # (Q,) the question's tokens
 
 
 def _question_words(question: Question) -> _QuestionWords:
-    qw = _QuestionWords([], [], [], [], [], [])
+    qw = _QuestionWords([], [], [], [], [], [], question.tokens)
     for i, token in enumerate(question.tokens):
         words, content, stems = _token_info(token)
         for k, w in enumerate(words):
@@ -141,6 +142,7 @@ def link_question(
     one inside another; quoted strings are always kept.
     """
     index = index if index is not None else cached_index(table)
+    question = _durations_in_seconds(question, table)
     qw = _question_words(question)
     ngrams = _matching_ngrams(qw, index)
     hits = _text_word_counts(index, qw.words)
@@ -163,6 +165,30 @@ def link_question(
         constant_column_match=_constant_column_match(constants, index, string_columns),
         constant_context_column=_context_columns(qw, constants, index),
     )
+
+
+SECONDS_PER_UNIT = {
+    "second": 1.0, "seconds": 1.0, "sec": 1.0, "secs": 1.0,
+    "minute": 60.0, "minutes": 60.0, "min": 60.0, "mins": 60.0,
+    "hour": 3600.0, "hours": 3600.0, "hr": 3600.0, "hrs": 3600.0,
+}  # fmt: skip
+
+
+def _durations_in_seconds(question: Question, table: Table) -> Question:
+    """``4 minutes`` as 240 when the table has a column of durations (whose numbers
+    are seconds, :attr:`npqa.table.column.Column.duration_numbers`); else ``question``."""
+    timed = [
+        k
+        for k, c in enumerate(question.constants)
+        if c.kind == "number" and not c.ordinal and c.end < len(question.tokens) and question.tokens[c.end] in SECONDS_PER_UNIT
+    ]
+    if not timed or not any(col.duration_numbers for col in table.columns):
+        return question
+    constants = list(question.constants)
+    for k in timed:
+        c = constants[k]
+        constants[k] = replace(c, value=float(c.value) * SECONDS_PER_UNIT[question.tokens[c.end]])  # type: ignore[arg-type]
+    return replace(question, constants=constants)
 
 
 @dataclass
@@ -233,8 +259,8 @@ def _string_candidates(
 
     for words, start, end, columns in ngrams:
         content = content_words(words)
-        if not content or all(w.isdigit() for w in words):
-            continue
+        if not content or all(w.isdigit() for w in words) and not any(":" in qw.tokens[t] for t in range(start, end)):
+            continue  # digits alone are number constants; a time such as 1:57.08 also links as a string
         if index.has_exact(words):
             offer(_Candidate(start, end, "exact", columns, len(content)))
         elif words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS:

@@ -192,6 +192,10 @@ class ArrowColumn(Column):
     def durations(self) -> np.ndarray:
         return self._values()[4]
 
+    @property
+    def duration_numbers(self) -> bool:  # type: ignore[override]
+        return self._is_duration
+
     @functools.cached_property
     def _is_duration(self) -> bool:
         """:func:`npqa.table.column.is_duration_column`, parsing only when enough rows look like one."""
@@ -524,10 +528,8 @@ def _decide(texts: "pa.StringArray", name: str, decimal: str | None) -> Decision
     """:func:`npqa.table.conventions.decide` of the distinct texts that can vote."""
     import pyarrow.compute as pc
 
-    if decimal is not None:
-        return decide((), name, decimal)
     candidates = texts.filter(pc.match_substring_regex(texts, CANDIDATE))
-    return decide(pc.unique(candidates).to_pylist() if len(candidates) else (), name, None)
+    return decide(pc.unique(candidates).to_pylist() if len(candidates) else (), name, decimal)
 
 
 class _Cells:

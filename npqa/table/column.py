@@ -74,6 +74,7 @@ class Column:
     distinct: np.ndarray | Sequence[str] | None  # (U,) distinct texts (repeats allowed)
     codes: np.ndarray | None  # intp (R,): texts[r] == distinct[codes[r]]
     notes: Sequence[str] = ()  # what the reader guessed without being sure (decimal commas, date order)
+    duration_numbers: bool = False  # the numbers are the durations in seconds (is_duration_column)
 
     @property
     def n_rows(self) -> int:
@@ -178,7 +179,7 @@ class Column:
         numbers2 = None if self.numbers2 is None else np.asarray(self.numbers2)[first]
         return MemoryColumn(
             self.name, distinct, self.num[first], [self.dates[i] for i in first], self.kind,
-            numbers2, distinct, np.arange(len(distinct)), self.dur[first],
+            numbers2, distinct, np.arange(len(distinct)), self.dur[first], self.notes, self.duration_numbers,
         )  # fmt: skip
 
     # -- what linking asks ---------------------------------------------------------------
@@ -238,6 +239,7 @@ class MemoryColumn(Column):
     codes: np.ndarray | None = field(default=None, repr=False)
     durations: np.ndarray | None = field(default=None, repr=False)
     notes: Sequence[str] = ()
+    duration_numbers: bool = False
 
 
 @dataclass

@@ -4,13 +4,16 @@ One decision per column (the pandas and the pyarrow readers both call
 :func:`decide` on the column's distinct texts), from the cells that can tell:
 
 * **decimal comma or decimal point.** The *first* number of each text (the one
-  read as the cell's number) votes: ``3,75``, ``12,5``, ``0,500``, ``1.234,5``
-  and ``1.234.567`` for a decimal comma; ``12,345,678`` and ``1,234.5`` for a
-  comma grouping thousands; ``1,234`` could be either and does not vote. A
-  column with only decimal-comma votes reads with a decimal comma; with both
-  kinds, the larger count wins and the guess is *uncertain*; with only
-  ``1,234``-like texts, the decimal point (the default) unless the file's other
-  columns decide for the comma (:func:`follow_file`), again uncertain.
+  read as the cell's number) votes: ``3,75``, ``12,5``, ``0,500``, ``3476,2``,
+  ``1.234,5`` and ``1.234.567`` for a decimal comma (``1,1024``, four digits
+  after the comma, is taken for a slip and does not vote); ``12,345,678``,
+  ``1,234.5`` and ``4.20`` for the decimal point; ``1,234`` could be either and
+  does not vote. A column with only decimal-comma votes reads with a decimal
+  comma; with both kinds, the larger count wins and the guess is *uncertain*;
+  with only ``1,234``-like texts, the decimal point (the default) unless the
+  file is separated by something other than commas and its other columns
+  decide for the comma and none for the point (:func:`follow_file`), again
+  uncertain.
 * **day or month first** in ``a/b/yyyy``, ``a-b-yyyy`` and ``a.b.yyyy``: a text
   whose first part exceeds 12 votes day first, one whose second part does votes
   month first; a column with votes of one kind reads every such date that way,
@@ -42,7 +45,7 @@ COMMA, POINT, EITHER, NONE = "comma", "point", "either", "none"
 
 def number_vote(text: str) -> str:
     """What the first number of ``text`` says: :data:`COMMA` (a decimal comma),
-    :data:`POINT` (a thousands comma), :data:`EITHER` (``1,234``) or :data:`NONE`."""
+    :data:`POINT` (a decimal point), :data:`EITHER` (``1,234``) or :data:`NONE`."""
     match = _FIRST_TOKEN.search(text)
     if match is None:
         return NONE
@@ -54,14 +57,15 @@ def number_vote(text: str) -> str:
         if len(groups) == 1:
             if len(groups[0]) == 3 and len(head) <= 3 and head != "0":
                 return EITHER
-            return COMMA
+            return COMMA if len(groups[0]) <= 3 else NONE  # 1,1024: a slip, not four decimals
         if len(head) <= 3 and all(len(g) == 3 for g in groups):
             return POINT
         return NONE  # a list such as 1,2,3
-    if token.count(".") >= 2:
-        head, *groups = token.split(".")
-        if len(head) <= 3 and all(len(g) == 3 for g in groups):
-            return COMMA  # 1.234.567: dots group thousands
+    head, *groups = token.split(".")
+    if len(groups) >= 2 and len(head) <= 3 and all(len(g) == 3 for g in groups):
+        return COMMA  # 1.234.567: dots group thousands
+    if len(groups) == 1 and len(groups[0]) != 3:
+        return POINT  # 4.20, 12.5: a decimal point
     return NONE
 
 
@@ -141,12 +145,15 @@ def decide(texts: Iterable[str], name: str, decimal: str | None = None) -> Decis
     return Decision(Conventions(mark, order), state, tuple(notes), either[0] if either else "")
 
 
-def follow_file(decisions: list[Decision], names: list[str]) -> list[int]:
+def follow_file(decisions: list[Decision], sep: str | None) -> list[int]:
     """The columns (indices) that should read with a decimal comma although their own
-    cells cannot tell (``1,234`` only): those of a file where some column decided for
-    the comma and none for the point."""
+    cells cannot tell (``1,234`` only): those of a file separated by ``sep`` other
+    than a comma (where a decimal comma needs no quotes; ``None``: not a file) in
+    which some column decided for the comma and none for the point. A
+    comma-separated file mixing conventions (Wikipedia tables: ``22,395`` arrivals
+    beside a ``7,4`` percentage) keeps ``1,234`` as 1234."""
     states = [d.decimal_state for d in decisions]
-    if COMMA not in states or POINT in states:
+    if sep in (None, ",") or COMMA not in states or POINT in states:
         return []
     return [j for j, s in enumerate(states) if s == EITHER]
 

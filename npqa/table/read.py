@@ -106,7 +106,7 @@ def load_table(
         if table is not None:
             return table
     grid = _parse_grid(text, dialect, what)
-    return table_from_grid(grid, what, header=header, decimal=decimal)
+    return table_from_grid(grid, what, header=header, decimal=decimal, sep=dialect.sep)
 
 
 def _normalise_decimal(decimal: str | None, what: str) -> str | None:
@@ -167,7 +167,7 @@ def _arrow_table(data: bytes, sep: str, what: str, header: bool, decimal: str | 
     with ThreadPoolExecutor(max_workers=2) as pool:  # the kernels release the GIL: two cores, two columns
         columns = list(pool.map(arrowtable.ArrowColumn, names, cells, [decimal] * len(names)))
     if decimal is None:
-        for j in follow_file([c.decision for c in columns], names):
+        for j in follow_file([c.decision for c in columns], sep):
             example = columns[j].decision.either_example
             columns[j] = arrowtable.ArrowColumn(names[j], cells[j], ",", (file_note(names[j], example),))
     return Table(columns, what)
@@ -191,9 +191,11 @@ def table_from_dataframe(frame: pd.DataFrame, source: str = "<dataframe>", *, de
     return table_from_grid(cells, source, header=True, decimal=decimal)
 
 
-def table_from_grid(grid: np.ndarray, source: str, *, header: bool = True, decimal: str | None = None) -> Table:
+def table_from_grid(
+    grid: np.ndarray, source: str, *, header: bool = True, decimal: str | None = None, sep: str | None = None
+) -> Table:
     """A table from a 2-D object array of raw cell strings (first row = header if ``header``);
-    ``decimal`` as in :func:`load_table`."""
+    ``decimal`` as in :func:`load_table`; ``sep``, the file's separator, when it came from one."""
     if grid.ndim != 2 or grid.shape[1] == 0:
         raise TableError(source, "no columns")
     if header:
@@ -209,7 +211,7 @@ def table_from_grid(grid: np.ndarray, source: str, *, header: bool = True, decim
     made = [_make_column(name, body[:, j], decimal) for j, name in enumerate(names)]
     columns = [column for column, _ in made]
     if decimal is None:
-        for j in follow_file([d for _, d in made], names):
+        for j in follow_file([d for _, d in made], sep):
             note = file_note(names[j], made[j][1].either_example)
             columns[j] = _make_column(names[j], body[:, j], ",", (note,))[0]
     return Table(columns, source)
@@ -264,7 +266,8 @@ def _make_column(
     counts = np.bincount(codes, minlength=len(texts_u))  # (U,) rows per distinct text
     numbers = parsed.numbers
     nonempty = texts_u != ""  # (U,)
-    if is_duration_column(int(counts[~np.isnan(parsed.durations) & nonempty].sum()), int(counts[nonempty].sum())):
+    durations = is_duration_column(int(counts[~np.isnan(parsed.durations) & nonempty].sum()), int(counts[nonempty].sum()))
+    if durations:
         numbers = np.where(np.isnan(parsed.durations), parsed.numbers, parsed.durations)  # (U,)
     kind = _column_kind(codes, texts_u, parsed)
     column = MemoryColumn(
@@ -278,6 +281,7 @@ def _make_column(
         codes=codes,
         durations=parsed.durations[codes],
         notes=notes or decision.notes,
+        duration_numbers=durations,
     )
     return column, decision
 

@@ -3,12 +3,12 @@
 A ``Total`` row at the bottom of a medal table is counted, summed and wins
 every superlative if it is read as a row like the others. Two kinds are found:
 
-* **trailing summary rows**: among the last :data:`TRAILING` rows of a table of
-  at least three rows, a row with a cell whose whole text is a summary label
-  (``Total``, ``Totals:``, ``Grand total``, ``Career total``, ``Average``,
-  ``Mean``, ``Total (75 NPCs)``: :data:`LABEL`), provided that label appears
-  nowhere above in its column (a column of eclipse types holds ``Total`` in
-  many rows: those are values, not summaries);
+* **trailing summary rows**: among the last :data:`TRAILING` rows of a table
+  (leaving at least two rows above them), a row with a cell whose whole text is
+  a summary label (``Total``, ``Totals:``, ``Grand total``, ``Career total``,
+  ``Average``, ``Mean``, ``Total (75 NPCs)``: :data:`LABEL`) that appears in no
+  other row of its column (a column of eclipse types holds ``Total`` in many
+  rows: those are values, not summaries);
 * **repeated header rows**: a row where at least two cells, and at least half
   of its non-empty cells, equal their column's name (ignoring ASCII case).
 
@@ -43,15 +43,11 @@ def find_summary_rows(columns: Sequence[Any], n_rows: int) -> np.ndarray:
     if n_rows < 2 or not columns:
         return out
     out |= _repeated_headers(columns, n_rows)
-    if n_rows >= 3:
-        tail = list(range(max(0, n_rows - TRAILING), n_rows))
-        for j, col in enumerate(columns):
-            for r, text in zip(tail, col.text_at(tail)):
-                if out[r] or not LABEL(text):
-                    continue
-                same = col.rows_with(text)  # (R,)
-                if not same[: tail[0]].any():
-                    out[r] = True
+    tail = list(range(n_rows - min(TRAILING, n_rows - 2), n_rows))  # at least two rows stay above
+    for col in columns:
+        for r, text in zip(tail, col.text_at(tail)):
+            if not out[r] and LABEL(text) and int(col.rows_with(text).sum()) == 1:
+                out[r] = True
     return out
 
 
