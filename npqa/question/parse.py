@@ -24,11 +24,14 @@ class Constant:
     """A value the question mentions, over question tokens ``[start, end)``.
 
     ``kind`` is "number" (``value`` a float), "date" (a :class:`Date`) or
-    "string" (``value`` the text to match, as written). ``ordinal`` marks
+    "string" (``value`` the text to match). ``ordinal`` marks
     ``3rd``/``third``. ``match`` says where a string came from: "quoted",
     or, for linked strings, "exact" (equals a cell), "partial" (a run of a
     cell's words) or "contained" (a cell's words all in the question);
-    "" for numbers and dates.
+    "" for numbers and dates. ``via`` says how a linked string forgave the
+    question's wording: "key" (an inflection or abbreviation: its ``value`` is
+    the cell's words, ``singles`` → ``single``), "typo" (a word one edit from a
+    cell word: a weaker link), "" for none.
     """
 
     kind: str
@@ -38,6 +41,7 @@ class Constant:
     text: str
     ordinal: bool = False
     match: str = ""
+    via: str = ""
 
 
 @dataclass
