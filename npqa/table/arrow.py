@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from npqa.table.column import KIND_THRESHOLD, Column, is_duration_column
-from npqa.table.conventions import CANDIDATE, Decision, decide
+from npqa.table.conventions import CANDIDATE, COMMA, EITHER, POINT, Decision, Votes, decide_votes, tally
 from npqa.table.text import ascii_lower, collapse_whitespace, match_blob
 from npqa.table.values import (
     DATE_FULL,
@@ -157,10 +157,12 @@ class ArrowColumn(Column):
             self.arr = _collapsed(raw)  # pa.StringArray (R,): display texts
             unit, spread = self.arr, None
         self._units = (unit, spread) if spread is not None else None  # texts are read per distinct text
-        self.decision = _decide(unit, name, decimal)
+        empty, plain, complex_, number, year = _classify(unit)  # each (U,)
+        self.decision = _decide(unit, plain, name, decimal)
         self.conventions = self.decision.conventions
         self.notes = notes or self.decision.notes
-        empty, plain, complex_, number, year = _classify(unit, self.conventions.decimal == ".")  # each (U,)
+        if self.conventions.decimal == ",":  # no text is a plain decimal: all are read by read_cell
+            empty, plain, complex_, number, year = _classify(unit, point=False)
         if spread is not None:
             empty, plain, complex_, number, year = (a[spread] for a in (empty, plain, complex_, number, year))
         self._empty, self._plain, self._complex = empty, plain, complex_  # bool (R,): complex rows need read_cell
@@ -524,12 +526,36 @@ def _classify(texts: "pa.StringArray", point: bool = True) -> tuple[np.ndarray, 
     return empty, plain, complex_, number, year
 
 
-def _decide(texts: "pa.StringArray", name: str, decimal: str | None) -> Decision:
-    """:func:`npqa.table.conventions.decide` of the distinct texts that can vote."""
+def _decide(texts: "pa.StringArray", plain: np.ndarray, name: str, decimal: str | None) -> Decision:
+    """:func:`npqa.table.conventions.decide` of ``texts``: the ``plain`` decimals (most of a
+    big numeric column; bool (N,)) are tallied by kernels, the other texts that can
+    vote in Python (:func:`npqa.table.conventions.tally`)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    candidates = texts.filter(pc.match_substring_regex(texts, CANDIDATE))
-    return decide(pc.unique(candidates).to_pylist() if len(candidates) else (), name, decimal)
+    other = texts.filter(pa.array(~plain))
+    candidates = other.filter(pc.match_substring_regex(other, CANDIDATE))
+    votes = tally(pc.unique(candidates).to_pylist() if len(candidates) else ())  # only these vote on dates
+    if decimal is None and plain.any():
+        numbers = texts.filter(pa.array(plain))  # _PLAIN: -?(d{1,3}(,ddd)+|d+)(.d+)?
+        commas = pc.count_substring(numbers, ",").to_numpy(zero_copy_only=False)  # (P,)
+        dot = pc.find_substring(numbers, ".").to_numpy(zero_copy_only=False)  # (P,) -1: none
+        fraction = pc.utf8_length(numbers).to_numpy(zero_copy_only=False) - dot - 1  # (P,)
+        zero_head = np.asarray(pc.match_substring_regex(numbers, "^-?0,").to_numpy(zero_copy_only=False), dtype=bool)
+        one = (commas == 1) & (dot < 0)  # 1,234 or 0,123
+        kinds = {  # conventions.number_vote of each plain decimal (the rest vote NONE)
+            COMMA: one & zero_head,
+            EITHER: one & ~zero_head,
+            POINT: (commas >= 2) | ((commas == 1) & (dot >= 0)) | ((commas == 0) & (dot >= 0) & (fraction != 3)),
+        }
+        conflict = (votes.count[COMMA] or kinds[COMMA].any()) and (votes.count[POINT] or kinds[POINT].any())
+        for kind, mask in kinds.items():
+            if mask.any():
+                hit = numbers.filter(pa.array(mask))
+                # distinct texts are counted only when a comma and a point vote compete (pc.unique is slow)
+                n = len(pc.unique(hit)) if conflict and kind != EITHER else int(mask.sum())
+                votes.add(kind, pc.min_max(hit)["min"].as_py(), n)
+    return decide_votes(votes, name, decimal)
 
 
 class _Cells:

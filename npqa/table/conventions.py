@@ -93,6 +93,40 @@ class Decision:
     either_example: str = ""  # a 1,234-like text, for a note
 
 
+@dataclass
+class Votes:
+    """What a column's distinct texts say: per kind of number vote (:data:`COMMA`,
+    :data:`POINT`, :data:`EITHER`) how many texts and the first of them in sorted
+    order, and the first text that must be day first / month first. Only whether a
+    count is 0 matters, but for :data:`COMMA` against :data:`POINT` when both vote."""
+
+    count: dict[str, int] = field(default_factory=lambda: {COMMA: 0, POINT: 0, EITHER: 0})
+    first: dict[str, str] = field(default_factory=dict)
+    day_first: str | None = None
+    month_first: str | None = None
+
+    def add(self, kind: str, text: str, n: int = 1) -> None:
+        """``n`` texts of ``kind``, the smallest being ``text``."""
+        if kind in self.count and n:
+            self.count[kind] += n
+            self.first[kind] = min(self.first.get(kind, text), text)
+
+
+def tally(texts: Iterable[str]) -> Votes:
+    """The votes of (distinct) texts; texts not matching :data:`CANDIDATE` do not vote."""
+    votes = Votes()
+    for text in set(texts):
+        if not _CANDIDATE(text):
+            continue
+        votes.add(number_vote(text), text)
+        order = date_vote(text)
+        if order is True:
+            votes.day_first = min(votes.day_first or text, text)
+        elif order is False:
+            votes.month_first = min(votes.month_first or text, text)
+    return votes
+
+
 def decide(texts: Iterable[str], name: str, decimal: str | None = None) -> Decision:
     """The conventions of column ``name`` from its (distinct, collapsed) texts.
 
@@ -100,49 +134,43 @@ def decide(texts: Iterable[str], name: str, decimal: str | None = None) -> Decis
     Texts that do not match :data:`CANDIDATE` are skipped, so a reader may pass
     only those; repeats count once.
     """
-    examples: dict[str, list[str]] = {COMMA: [], POINT: [], EITHER: []}
-    day_first: list[str] = []
-    month_first: list[str] = []
-    for text in set(texts):
-        if not _CANDIDATE(text):
-            continue
-        vote = number_vote(text)
-        if vote in examples:
-            examples[vote].append(text)
-        order = date_vote(text)
-        if order is not None:
-            (day_first if order else month_first).append(text)
+    return decide_votes(tally(texts), name, decimal)
+
+
+def decide_votes(votes: Votes, name: str, decimal: str | None = None) -> Decision:
+    """:func:`decide` from the votes (a reader may count some of them itself)."""
     notes: list[str] = []
-    comma, point, either = (sorted(examples[k]) for k in (COMMA, POINT, EITHER))
+    comma, point, either = (votes.count[k] for k in (COMMA, POINT, EITHER))
+    first = votes.first
     if decimal is not None:
         state, mark = "given", decimal
     elif comma and point:
-        mark = "," if len(comma) > len(point) else "."
+        mark = "," if comma > point else "."
         state = COMMA if mark == "," else POINT
         notes.append(
-            f'column "{name}": numbers written both ways ("{comma[0]}", "{point[0]}"); read with a decimal '
+            f'column "{name}": numbers written both ways ("{first[COMMA]}", "{first[POINT]}"); read with a decimal '
             f'{"comma" if mark == "," else "point"}; pass --decimal , or --decimal . to choose'
         )
     elif comma:
         mark, state = ",", COMMA
         if either:
             notes.append(
-                f'column "{name}": read with a decimal comma ("{comma[0]}"), so "{either[0]}" is '
-                f"{_as_comma_decimal(either[0])}; pass --decimal . if commas group thousands"
+                f'column "{name}": read with a decimal comma ("{first[COMMA]}"), so "{first[EITHER]}" is '
+                f"{_as_comma_decimal(first[EITHER])}; pass --decimal . if commas group thousands"
             )
     elif point:
         mark, state = ".", POINT
     else:
         mark, state = ".", EITHER if either else NONE
-    if day_first and month_first:
-        order: bool | None = None
+    order: bool | None = None
+    if votes.day_first and votes.month_first:
         notes.append(
-            f'column "{name}": dates written day first ("{sorted(day_first)[0]}") and month first '
-            f'("{sorted(month_first)[0]}"); each read as written where it can only be one'
+            f'column "{name}": dates written day first ("{votes.day_first}") and month first '
+            f'("{votes.month_first}"); each read as written where it can only be one'
         )
-    else:
-        order = True if day_first else False if month_first else None
-    return Decision(Conventions(mark, order), state, tuple(notes), either[0] if either else "")
+    elif votes.day_first or votes.month_first:
+        order = bool(votes.day_first)
+    return Decision(Conventions(mark, order), state, tuple(notes), first.get(EITHER, ""))
 
 
 def follow_file(decisions: list[Decision], sep: str | None) -> list[int]:

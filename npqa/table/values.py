@@ -411,8 +411,11 @@ def parse_duration(text: str) -> float | None:
     number with one unit (``90 min``) is left to :func:`parse_number`; a score such
     as ``2:1`` is no duration (seconds take two digits).
     """
-    if not _DURATION_HINT(text):
-        return None
+    return _duration_of(text) if _DURATION_HINT(text) else None
+
+
+def _duration_of(text: str) -> float | None:
+    """:func:`parse_duration`, uncached and without the quick test."""
     match = _DURATION(text.strip())
     if match is None:
         return None
@@ -511,7 +514,7 @@ def parse_cells(texts: Sequence[str], conventions: Conventions = DEFAULT_CONVENT
         if date is not None:
             dates[i] = date
             date_kinds[i] = DATE_FULL if (date.month is not None or date.day is not None) else DATE_YEAR
-        seconds = parse_duration(text)
+        seconds = _duration_of(text) if _DURATION_HINT(text) else None  # distinct texts: no cache
         if seconds is not None:
             durations[i] = seconds
     return ParsedCells(numbers, numbers2, dates, date_kinds, durations)
