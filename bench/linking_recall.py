@@ -95,20 +95,22 @@ def main() -> None:
             for step in wanted:
                 value = step.constant
                 found = key(value) in have
-                same += found or selects_same_rows(step, [c.value for c in question.constants], table)
+                alike = found or selects_same_rows(step, [c.value for c in question.constants], table)
+                same += alike
                 kind = constant_kind(value)
-                tally = by_kind.setdefault(kind, [0, 0])
+                tally = by_kind.setdefault(kind, [0, 0, 0])
                 tally[0] += found
-                tally[1] += 1
+                tally[1] += alike
+                tally[2] += 1
                 needed += 1
                 linked += found
                 all_found &= found
                 if args.all:
-                    misses.append(f"{row['id']}\t{kind}\t{value!r}\t{int(found)}\t{int(found or selects_same_rows(step, [c.value for c in question.constants], table))}")
+                    misses.append(f"{row['id']}\t{kind}\t{value!r}\t{int(found)}\t{int(alike)}")
                 elif not found and len(misses) < args.misses:
                     misses.append(f"{row['id']}\t{kind}\t{value!r}\t{example.question}")
             complete += all_found
-    kinds = " ".join(f"{k}={v[0]}/{v[1]}" for k, v in sorted(by_kind.items()))
+    kinds = " ".join(f"{k}={v[0]}/{v[2]}(same_rows={v[1]})" for k, v in sorted(by_kind.items()))
     print(
         f"linking_recall={linked / max(needed, 1):.4f} same_rows={same / max(needed, 1):.4f} linked={linked} "
         f"needed={needed} programs_fully_linked={complete}/{programs} {kinds}"

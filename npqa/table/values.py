@@ -14,9 +14,18 @@ differences where CoreNLP's reading is an artefact rather than the cell's value:
 * :func:`parse_number2` gives the number after the first one (CoreNLP's ``num2``):
   the second side of a score or range, ``3–1`` → 1, ``1990-1995`` → 1995.
 * :func:`parse_date` reads a date only when the *whole* text is one: a year
-  ``2004``, ``2004-05``, ``2004-05-03``, ``May 3, 2004``, ``3 May 2004``,
-  ``May 2004``, ``October 17``, ``May``, ``5/3/2004`` (month first), ``3.5.2004``
-  (day first); a two-digit year (``5/3/04``) is left unknown, as CoreNLP does.
+  ``2004``, ``2004-05``, ``2004-05-03``, ``2004/05/03``, ``May 3, 2004``,
+  ``3 May 2004``, ``May 2004``, ``October 17``, ``May``, ``5/3/2004`` (month
+  first), ``3.5.2004`` (day first); a two-digit year (``5/3/04``) is left
+  unknown, as CoreNLP does. A year with an era is signed: ``500 BC`` is the
+  year (and the number) -500 (CoreNLP: 500), ``AD 79`` the year 79.
+* :func:`parse_duration` gives the seconds of a duration or clock time the text
+  starts with (``1:23.45``, ``2:08:24``, ``2h 15m``), beside the number.
+
+A column reads all its cells with the same :class:`Conventions` (decimal comma
+or point, day or month first), decided from its cells by
+:mod:`npqa.table.conventions`; :func:`read_cell` and :func:`parse_cells` take
+them, the single-cell functions above use the defaults.
 """
 from __future__ import annotations
 
