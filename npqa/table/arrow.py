@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from npqa.table.column import KIND_THRESHOLD, Column, is_duration_column
-from npqa.table.conventions import CANDIDATE, COMMA, EITHER, POINT, Decision, Votes, decide_votes, tally
+from npqa.table.conventions import CANDIDATE, COMMA, EITHER, POINT, Decision, decide_votes, tally
 from npqa.table.text import ascii_lower, collapse_whitespace, match_blob
 from npqa.table.values import (
     DATE_FULL,
@@ -204,6 +204,8 @@ class ArrowColumn(Column):
         import pyarrow.compute as pc
 
         total = int((~self._empty).sum())
+        if self.kind != "number" or not is_duration_column(int(self._complex.sum()), total):
+            return False  # durations are numbers, and no plain decimal is one
         hint = pc.match_substring_regex(self.arr, _DURATION_HINT)
         if not is_duration_column(int(pc.sum(hint).as_py() or 0), total):
             return False
