@@ -1,14 +1,19 @@
 """Agreement of npqa's value readings with Stanford CoreNLP's on WTQ.
 
     python bench/check_values.py [--wtq DIR] [--examples N] [--part cells|canon|all]
+                                 [--per-cell] [--dump FILE]
 
 ``cells``: over every body cell (row >= 0) of every ``tagged/20X-tagged/*.tagged``
-table, the share of cells where CoreNLP gives a ``number`` that
-:func:`npqa.values.parse_number` reads the same (within 1e-6), the same for
-``date`` (compared as ``yyyy-mm-dd`` with ``xx``), ``num2`` against
-:func:`npqa.values.parse_number2` (for information), the combined agreement, and
-the most frequent kinds of disagreement with examples. The cell text is
-whitespace-collapsed first, as :mod:`npqa.table.read` does.
+table, the share of cells where CoreNLP gives a ``number`` that npqa reads the
+same (within 1e-6), the same for ``date`` (compared as ``yyyy-mm-dd`` with
+``xx``), ``num2`` (for information), the combined agreement, and the most
+frequent kinds of disagreement with examples. npqa's readings are those a table
+gets: each tagged column is read as one column (:func:`npqa.table.read.make_column`,
+with the conventions its cells show: decimal commas, day-first dates, durations as
+the numbers of a column of durations). ``--per-cell`` reads every cell alone
+instead (:func:`npqa.table.values.parse_number`, ``parse_date``,
+``parse_number2``), as this script did before columns had conventions.
+``--dump FILE`` writes every cell's readings (TSV) to compare two versions.
 
 ``canon``: over the 3,537 questions of ``tagged/pristine-seen-tables.tagged``, the
 share of gold answers (and of items) whose value from
@@ -32,6 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 from npqa.train.metric import DateValue, NumberValue, StringValue, Value, to_gold_values, to_value, unescape_tsv  # noqa: E402
 from npqa.table.values import parse_date, parse_number, parse_number2  # noqa: E402
+
+try:
+    from npqa.table.read import make_column  # noqa: E402
+except ImportError:  # an old checkout without columns
+    make_column = None
 
 WTQ = ROOT.parent / "shared" / "wtq"
 csv.field_size_limit(1 << 30)
@@ -74,27 +84,47 @@ def shape(text: str) -> str:
     return text[:40]
 
 
-def tagged_cells(wtq: Path) -> Iterator[dict[str, str]]:
-    """Every body cell of every tagged table, as a dict of its columns."""
+Reading = tuple[float | None, object, float | None]  # (number, date, num2)
+
+
+def tagged_cells(wtq: Path, per_cell: bool) -> Iterator[tuple[str, dict[str, str], str, Reading]]:
+    """Every body cell of every tagged table: (table path, its tagged fields, its
+    collapsed text, npqa's (number, date, num2) of it)."""
     for path in sorted(wtq.glob("tagged/20*-tagged/*.tagged")):
         with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            for row in reader:
-                if int(row["row"]) >= 0:
-                    yield row
+            rows = [r for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE) if int(r["row"]) >= 0]
+        texts = [" ".join(unescape_tsv(r["content"]).split()) for r in rows]
+        readings: list[Reading]
+        if per_cell or make_column is None:
+            readings = [(parse_number(t), parse_date(t), parse_number2(t)) for t in texts]
+        else:
+            readings = [(None, None, None)] * len(rows)
+            by_column: dict[str, list[int]] = defaultdict(list)
+            for i, r in enumerate(rows):
+                by_column[r["col"]].append(i)
+            for col, where in by_column.items():
+                column = make_column(col, [texts[i] for i in where])
+                for k, i in enumerate(where):
+                    n, n2 = float(column.numbers[k]), float(column.numbers2[k])
+                    readings[i] = (None if n != n else n, column.dates[k], None if n2 != n2 else n2)
+        for r, t, reading in zip(rows, texts, readings):
+            yield str(path.relative_to(wtq)), r, t, reading
 
 
-def check_cells(wtq: Path, keep: int, top: int) -> list[str]:
+def check_cells(wtq: Path, keep: int, top: int, per_cell: bool = False, dump: Path | None = None) -> list[str]:
     """The cell-parser agreement report."""
     started = time.perf_counter()
     number, date, num2 = Tally("number"), Tally("date"), Tally("num2")
     combined_cells = combined_agree = 0
     extra_dates = Counter[str]()
     n_cells = 0
-    for row in tagged_cells(wtq):
+    out = dump.open("w", encoding="utf-8") if dump is not None else None
+    for path, row, text, (ours_n, ours_d, ours_2) in tagged_cells(wtq, per_cell):
         n_cells += 1
-        text = " ".join(unescape_tsv(row["content"]).split())
-        ours_n, ours_d, ours_2 = parse_number(text), parse_date(text), parse_number2(text)
+        if out is not None:
+            iso = None if ours_d is None else ours_d.iso()  # type: ignore[attr-defined]
+            fields = [path, row["row"], row["col"], text.replace("\t", " "), row["number"], row["date"], ours_n, iso]
+            out.write("\t".join("" if f is None else str(f) for f in fields) + "\n")
         cell_ok = True
         if row["number"]:
             gold = float(row["number"])
@@ -119,6 +149,8 @@ def check_cells(wtq: Path, keep: int, top: int) -> list[str]:
             combined_cells += 1
             combined_agree += cell_ok
     seconds = time.perf_counter() - started
+    if out is not None:
+        out.close()
     pairs_total = number.total + date.total
     pairs_agree = number.agree + date.agree
     lines = [
@@ -189,9 +221,11 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=3, help="examples per disagreement kind")
     parser.add_argument("--top", type=int, default=15, help="disagreement kinds shown per field")
     parser.add_argument("--part", choices=["cells", "canon", "all"], default="all")
+    parser.add_argument("--per-cell", action="store_true", help="read each cell alone, not as part of its column")
+    parser.add_argument("--dump", type=Path, help="write every cell's readings to this TSV")
     args = parser.parse_args()
     if args.part in ("cells", "all"):
-        print("\n".join(check_cells(args.wtq, args.examples, args.top)))
+        print("\n".join(check_cells(args.wtq, args.examples, args.top, args.per_cell, args.dump)))
     if args.part in ("canon", "all"):
         print("\n".join(check_canon(args.wtq, max(args.examples, 60))))
 

@@ -10,7 +10,13 @@ the prose version.
 
 Semantics worth knowing
 -----------------------
+* Programs start from the table's *start rows*: every row but its summary rows
+  (a trailing ``Total``/``Average`` row, a repeated header row:
+  ``npqa.table.summary``), so counts, sums and superlatives leave those out;
+  ``reset`` returns to the start rows.
 * Filters keep the carried rows passing a condition; NaN / unknown never passes.
+  ``word_match`` also keeps the summary rows it matches (``reads_summary``), so
+  ``print(word_match(reset, "Nation", "total"), "Gold")`` reads the Total row.
 * ``word_match``: the cell's words (``npqa.table.text.match_text``) contain the
   constant's words as a contiguous run. ``also_match`` is its union form: the
   carried rows *plus* the matching rows, so ``difference(also_match(word_match(
@@ -115,7 +121,7 @@ def _word_match(column: Any, value: str) -> np.ndarray:
 
 
 for _name, _doc, _union in [
-    ("word_match", "rows whose cell contains the constant's words", False),
+    ("word_match", "rows whose cell contains the constant's words (summary rows included)", False),
     ("also_match", "the carried rows plus the rows whose cell contains the constant's words", True),
 ]:
     _declare(
@@ -127,6 +133,7 @@ for _name, _doc, _union in [
         constant=ConstantType.STRING,
         condition=True,
         union=_union,
+        reads_summary=not _union,
         hard=_word_match,
         sql=lambda ctx, value: ctx.contains_words(value),
     )
@@ -146,10 +153,10 @@ _declare(
     name="reset",
     role=Role.ROWS,
     result=Result.ROWS,
-    doc="every row of the table (the start of every program)",
-    hard=lambda rows, column: np.ones_like(rows),
-    soft=lambda rows, cols, alpha: cols.valid.clone(),
-    sql=lambda ctx: ctx.pick(None),
+    doc="the table's start rows, every row but its summary rows (the start of every program)",
+    hard=lambda rows, column: np.ones_like(rows),  # the executors intersect it with the start rows
+    soft=lambda rows, cols, alpha: cols.start.clone(),
+    sql=lambda ctx: ctx.pick(ctx.start()),
 )
 _declare(
     name="keep",

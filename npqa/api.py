@@ -264,7 +264,7 @@ class TableQA:
 
         names = [op.name for op in self.model.ops]
         steps = []
-        current = np.ones(item.table.n_rows, dtype=bool)
+        current = item.table.start_rows.copy()
         for t, choice in enumerate(best.choices):
             probs = np.asarray(out.op_probs[b, t])
             top3 = {names[o]: round(float(probs[o]), 4) for o in np.argsort(-probs)[:3] if probs[o] > 0}

@@ -30,9 +30,13 @@ CELL = st.one_of(
          "3–1", "L 65–83", "$4.5 million", "1 000", "Oslo", "Los Angeles", "the", "a b", "  padded  ", "tab\there",
          "nbsp\u00a0here", "٣", "café", "January", "Sept. 9", "12 km", "n/a", "—", "1000", "1,000", "1000.0",
          ".5 kg", "about 0.9999995 m", "won 2 games", "x 1.4999999", "ran 2.0000001 km", "-1 step", "0 left",
-         "Zürich", "Dec Müller", "Décembre", "ſeptember 3", "ſep Øre", "Ĳssel 2004", "Ωmega ٣", "Łódź", "Ǆ x"]
+         "Zürich", "Dec Müller", "Décembre", "ſeptember 3", "ſep Øre", "Ĳssel 2004", "Ωmega ٣", "Łódź", "Ǆ x",
+         # readings of issue 12: decimal commas, durations, eras, numeric dates, summary labels
+         "3,75", "12,5", "1.234,5", "12,345,678", "4.20", "1:23.45", "2:08:24", "2h 15m", "+0:05.2", "9:03.16 (PB)",
+         "7:30 pm", "2:1", "500 BC", "200–150 B.C.", "AD 79", "2012/01/31", "31.01.2012", "13/05/2004", "5/13/2004",
+         "Total", "Totals:", "Grand total", "Average", "A", "B", "TOTAL"]
     ),
-    st.text(alphabet="0123456789,.- abcMayJun–éüſıİØ", max_size=12),
+    st.text(alphabet="0123456789,.-:/ abcMayJunhmBC–éüſıİØ", max_size=12),
 )  # fmt: skip
 
 
@@ -83,9 +87,36 @@ def check_columns(eager: Table, lazy: Table) -> None:
         assert z.kind == e.kind
         assert same_values(z.numbers, e.numbers)
         assert same_values(z.numbers2, e.numbers2)
+        assert same_values(z.durations, e.durations)
+        assert z.duration_numbers == e.duration_numbers
         assert z.dates == e.dates
+        assert tuple(z.notes) == tuple(e.notes)
         assert [z.distinct[k] for k in z.codes] == e.texts
         assert z.n_rows == e.n_rows
+    assert np.array_equal(lazy.summary_rows, eager.summary_rows)
+    assert lazy.notices == eager.notices
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=12),
+    st.sampled_from([";", "\t"]),
+    st.sampled_from([None, ",", "."]),
+)
+def test_decimal_conventions_agree_with_the_pandas_path(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], sep: str, decimal: str | None
+) -> None:
+    """Files whose separator is not a comma (where a column may follow the file's decimal
+    comma), with and without ``--decimal``, and a last row that may be a summary row."""
+    path = tmp_path_factory.mktemp("arrow") / "t.csv"
+    body = [[c.replace(sep, " ").replace('"', "").replace("\n", " ") for c in row] for row in rows]
+    path.write_text("\n".join(sep.join(r) for r in [["A", "B", "C"], *body, ["Total", "3,5", "1,234"]]) + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arrowtable, "ARROW_MIN_BYTES", 1 << 60)
+        eager = load_table(path, sep=sep, decimal=decimal)
+        mp.setattr(arrowtable, "ARROW_MIN_BYTES", 0)
+        lazy = load_table(path, sep=sep, decimal=decimal)
+    check_columns(eager, lazy)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)

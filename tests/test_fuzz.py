@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from npqa.cli import app
 from npqa.table import values
-from npqa.table.values import parse_cells, parse_date, parse_number, parse_number2, read_cell
+from npqa.table.values import Conventions, parse_cells, parse_date, parse_duration, parse_number, parse_number2, read_cell
 
 CASE_SECONDS = 20  # a case running longer than this is a hang
 EXAMPLES = int(os.environ.get("NPQA_FUZZ_EXAMPLES", "120"))  # per command; bench/fuzz_long.py raises it
@@ -249,25 +249,36 @@ def test_ask_questions_from_stdin(tiny_model: str) -> None:
                           st.from_regex(r"-?[0-9]{1,7}(,[0-9]{3})*(\.[0-9]{1,3})?", fullmatch=True),
                           st.from_regex(r"(Mon(day)?,? )?(Jan|May|Sept)\.? [0-9]{1,2}(th)?,? [0-9]{4}", fullmatch=True),
                           st.from_regex(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?|[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}", fullmatch=True),
-                          st.from_regex(r"(Sun\.? )?[0-9]{1,4}(st)? (May|oct\.|DECEMBER),?( [0-9]{1,4})?", fullmatch=True)),
-                max_size=30))  # fmt: skip
-def test_parse_cells_agrees_with_the_single_parsers(texts: list[str]) -> None:
-    """The vectorised reader gives exactly what parse_number/parse_number2/parse_date give."""
+                          st.from_regex(r"(Sun\.? )?[0-9]{1,4}(st)? (May|oct\.|DECEMBER),?( [0-9]{1,4})?", fullmatch=True),
+                          st.from_regex(r"\+?[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?([.,][0-9]{1,2})?( (PB|pm|am))?|[0-9]h ?[0-9]{1,2}m", fullmatch=True),
+                          st.from_regex(r"(c\. )?[0-9]{1,4}([–-][0-9]{1,4})? ?(BC|B\.C\.|BCE|AD|CE)|AD [0-9]{1,4}", fullmatch=True),
+                          st.from_regex(r"-?[0-9]{1,4}(\.[0-9]{3})*,[0-9]{1,3}( kg| %)?", fullmatch=True)),
+                max_size=30),
+       st.sampled_from([Conventions(), Conventions(",", None), Conventions(".", True), Conventions(",", False)]))  # fmt: skip
+def test_parse_cells_agrees_with_the_single_parsers(texts: list[str], conventions: Conventions) -> None:
+    """The vectorised reader gives exactly what parse_number/parse_number2/parse_date/parse_duration
+    give (read_cell under other conventions)."""
     texts = [" ".join(t.split()) for t in texts]
-    parsed = parse_cells(np.array(texts + ["x"], dtype=object)[:-1])
+    parsed = parse_cells(np.array(texts + ["x"], dtype=object)[:-1], conventions)
     for i, text in enumerate(texts):
-        number, number2, date = parse_number(text), parse_number2(text), parse_date(text)
-        assert read_cell(text) == (number, number2, date), text
-        assert date == reference_date(text), text
+        if conventions == Conventions():
+            number, number2, date = parse_number(text), parse_number2(text), parse_date(text)
+            assert read_cell(text) == (number, number2, date), text
+            assert date == reference_date(text), text
+        else:
+            number, number2, date = read_cell(text, conventions)
+            assert date == reference_date(text, conventions.day_first), text
         whole = values._NUMBER.search(text)  # the search from the start that _first_number shortcuts
         first = values._first_number(text)
         assert (whole and whole.span()) == (first and first.span()), text
         assert (np.isnan(parsed.numbers[i]) and number is None) or parsed.numbers[i] == number, text
         assert (np.isnan(parsed.numbers2[i]) and number2 is None) or parsed.numbers2[i] == number2, text
         assert parsed.dates[i] == date, text
+        seconds = parse_duration(text)
+        assert (np.isnan(parsed.durations[i]) and seconds is None) or parsed.durations[i] == seconds, text
 
 
-def reference_date(text: str) -> values.Date | None:
+def reference_date(text: str, day_first: bool | None = None) -> values.Date | None:
     """parse_date as first written: no length cut-off, every form tried in order."""
     text = " ".join(text.split())
     if not text or not (text[0].isalnum() and text[-1].isalnum() or text[-1] == "."):
@@ -275,7 +286,13 @@ def reference_date(text: str) -> values.Date | None:
     if values._YEAR_ONLY(text):
         year = int(text)
         return values.Date(year, None, None) if values.YEAR_MIN <= year <= values.YEAR_MAX else None
-    for fullmatch in (values._ISO_DATE, values._MONTH_FIRST, values._DAY_FIRST, *values._NAMED_DATE):
+    era = values._era(text)
+    if era is not None:
+        return era[2]
+    numeric = values._NUMERIC_DATE(text)
+    if numeric is not None:
+        return values._numeric_date(numeric, day_first)
+    for fullmatch in (values._ISO_DATE, values._YEAR_FIRST, *values._NAMED_DATE):
         match = fullmatch(text)
         if match is not None:
             return values._from_groups(match)

@@ -481,3 +481,24 @@ def test_stop_word_lines_are_found_the_same_way_in_mostly_long_columns() -> None
     expected = _all_stop_lines(cw.blob, cw.newlines) & (length <= STOP_LINE_MAX_BYTES)
     assert cw.all_stop.tolist() == expected.tolist()
     assert cw.all_stop[:4].tolist() == [True, False, True, False]
+
+
+# --------------------------------------------------------------------------- readings of issue 12
+
+
+@pytest.mark.parametrize(
+    ("question", "constants"),
+    [
+        ("who ran under 2:08:24?", [("number", 7704.0)]),
+        ("which song lasts 4:47?", [("number", 287.0)]),
+        ("what happened in 500 bc?", [("number", -500.0), ("date", Date(-500, None, None))]),
+        ("events before 44 b.c.", [("number", -44.0), ("date", Date(-44, None, None))]),
+        ("who won on 2012/01/31?", [("date", Date(2012, 1, 31))]),
+        ("who won on 31.01.2012?", [("date", Date(2012, 1, 31))]),
+        ("who won on 12/25/2004?", [("date", Date(2004, 12, 25))]),
+        ("what is 1.5 times 3?", [("number", 1.5), ("number", 3.0)]),
+        ("who won 3:1?", [("number", 3.0), ("number", 1.0)]),  # a score, not a time
+    ],
+)
+def test_question_constants_of_times_eras_and_numeric_dates(question: str, constants: list[tuple[str, object]]) -> None:
+    assert [(c.kind, c.value) for c in parse_question(question).constants] == constants

@@ -49,13 +49,21 @@ DATES = ["May 3, 2004", "2004", "June 2005", "2004-05-01", "3 May 2004", "May 20
 
 @st.composite
 def tables(draw: st.DrawFn) -> Table:
+    """A random table; about one in three ends in a summary row ("Total" in its
+    text columns, a total in its number columns) or repeats its header in the body."""
     n_rows = draw(st.integers(1, 7))
     kinds = draw(st.lists(st.sampled_from(["number", "date", "text"]), min_size=1, max_size=4))
     names = draw(st.lists(st.sampled_from(NAMES), min_size=len(kinds), max_size=len(kinds), unique=True))
+    extra = draw(st.sampled_from([None, None, "total", "header"]))
+    where = draw(st.integers(0, n_rows))
     columns = []
     for name, kind in zip(names, kinds):
         pool = {"number": NUMBERS, "date": DATES, "text": WORDS}[kind]
         cells = draw(st.lists(st.sampled_from(pool + [""]), min_size=n_rows, max_size=n_rows))
+        if extra == "total":
+            cells.append({"number": "99", "date": "", "text": "Total"}[kind])
+        elif extra == "header":
+            cells.insert(where, name)
         columns.append(make_column(name, cells))
     return Table(columns, "<test>")
 
@@ -122,6 +130,37 @@ def test_sql_returns_what_the_executor_returns(draw: st.DataObject) -> None:
         want = float(answer.items[0])
         assert abs(float(got[0]) - want) <= 1e-6 * max(1.0, abs(want)), sql
     assert parse(to_text(program, LANGUAGE), LANGUAGE) == program
+
+
+SUMMARY_SEEN: Counter[str] = Counter()
+
+
+@settings(max_examples=800, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_sql_agrees_on_tables_with_summary_rows(draw: st.DataObject) -> None:
+    """The law above, on tables that have summary rows (left out of the start rows,
+    read by a word match that names them)."""
+    data = draw.draw(tables().filter(lambda t: bool(t.summary_rows.any())))
+    program = draw.draw(programs(data))
+    SUMMARY_SEEN.update(s.op for s in program.steps)
+    answer = execute(program, data, LANGUAGE)
+    conn = sqlite3.connect(":memory:")
+    sql = render(program, write_sqlite(data, conn), LANGUAGE)
+    got = sql_answer(conn, sql, answer.kind != "cells")
+    if answer.kind == "cells":
+        assert got == list(answer.items), sql
+    elif answer.kind == "none":
+        assert got == [], sql
+    else:
+        assert len(got) == 1, sql
+        want = float(answer.items[0])
+        assert abs(float(got[0]) - want) <= 1e-6 * max(1.0, abs(want)), sql
+
+
+def test_tables_with_summary_rows_met_every_op() -> None:
+    """Runs after the law above (file order)."""
+    missing = {op.name for op in LANGUAGE if op.name not in ("reset", "keep")} - set(SUMMARY_SEEN)
+    assert not missing, f"ops never generated on a table with summary rows: {sorted(missing)}"
 
 
 def test_generator_reaches_every_declared_op() -> None:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from npqa.table.values import CellValue, Date, parse_cell, parse_date, parse_number, parse_number2
+from npqa.table.conventions import COMMA, EITHER, NONE, POINT, decide, number_vote
+from npqa.table.values import (
+    CellValue, Conventions, Date, parse_cell, parse_date, parse_duration, parse_number, parse_number2, read_cell,
+)  # fmt: skip
 
 # ----------------------------------------------------------------- numbers
 
@@ -178,3 +181,136 @@ def test_parsers_are_memoised() -> None:
     parse_number("777 km")
     parse_number("777 km")
     assert parse_number.cache_info().hits >= 1
+
+
+# ----------------------------------------------------------------- readings of issue 12 (one cell)
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "number2", "iso"),
+    [
+        ("500 BC", -500.0, None, "-500-xx-xx"),
+        ("c. 500 BCE", -500.0, None, "-500-xx-xx"),
+        ("44 B.C.", -44.0, None, "-044-xx-xx"),
+        ("200–150 B.C.", -200.0, -150.0, None),
+        ("AD 79", 79.0, None, "0079-xx-xx"),
+        ("79 CE", 79.0, None, "0079-xx-xx"),
+        ("1094 AD", 1094.0, None, "1094-xx-xx"),
+        ("2012/01/31", 2012.0, 1.0, "2012-01-31"),
+        ("2012.01.31", 2012.01, 0.31, "2012-01-31"),
+        ("31.01.2012", 31.01, 0.2012, "2012-01-31"),
+        ("5/3/2004", 5.0, 3.0, "2004-05-03"),
+        ("13/05/2004", 13.0, 5.0, None),  # a day first: only a day-first column reads it
+    ],
+)
+def test_eras_and_numeric_dates_of_a_cell(text: str, number: float, number2: float | None, iso: str | None) -> None:
+    assert parse_number(text) == number
+    assert parse_number2(text) == number2
+    date = parse_date(text)
+    assert (None if date is None else date.iso()) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1:23.45", 83.45),
+        ("2:08:24", 7704.0),
+        ("1:02:53.2", 3773.2),
+        ("0:33", 33.0),
+        ("2h 15m", 8100.0),
+        ("04h 12m 04.3s", 15124.3),
+        ("3m 37s", 217.0),
+        ("15 min 30 s", 930.0),
+        ("+0:05.2", 5.2),
+        ("9:03.16 (PB)", 543.16),
+        ("21:24.33 CR", 1284.33),
+        ("7:30 pm", 70200.0),
+        ("12:30 am", 1800.0),
+        ("1:23,45", 83.45),
+        ("2:1", None),  # a score: seconds take two digits
+        ("90 min", None),  # one unit: the number 90 says it
+        ("12 m", None),  # metres
+        ("3:75", None),  # no minute has 75 seconds
+        ("1:23:45:67", None),
+        ("Won 1:23", None),
+        ("", None),
+    ],
+)
+def test_duration_of_a_cell(text: str, seconds: float | None) -> None:
+    got = parse_duration(text)
+    assert got == pytest.approx(seconds) if seconds is not None else got is None
+
+
+@pytest.mark.parametrize(
+    ("text", "comma", "point"),
+    [
+        ("3,75", 3.75, 3.0),
+        ("12,5 km", 12.5, 12.0),
+        ("1.234,5", 1234.5, 1.234),
+        ("1.234.567", 1234567.0, 1.234),
+        ("1,234", 1.234, 1234.0),
+        ("12,345,678", 12345678.0, 12345678.0),
+        ("−3,5", -3.5, -3.0),
+        ("31.01.2012", 31.01, 31.01),
+        ("3,5 – 4,25", 3.5, 3.0),
+    ],
+)
+def test_number_under_each_decimal_mark(text: str, comma: float, point: float) -> None:
+    assert read_cell(text, Conventions(decimal=","))[0] == comma
+    assert read_cell(text, Conventions(decimal="."))[0] == point
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "iso"),
+    [
+        ("06/04/2006", True, "2006-04-06"),
+        ("06/04/2006", False, "2006-06-04"),
+        ("06/04/2006", None, "2006-06-04"),
+        ("06.04.2006", None, "2006-04-06"),
+        ("06.04.2006", False, "2006-06-04"),
+        ("6-12-1946", True, "1946-12-06"),
+        ("13/05/2004", True, "2004-05-13"),
+        ("13/05/2004", False, None),
+    ],
+)
+def test_numeric_date_under_each_day_order(text: str, day_first: bool | None, iso: str | None) -> None:
+    date = read_cell(text, Conventions(day_first=day_first))[2]
+    assert (None if date is None else date.iso()) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "vote"),
+    [
+        ("3,75", COMMA), ("12,5", COMMA), ("0,500", COMMA), ("3476,2 m", COMMA), ("1.234,5", COMMA),
+        ("1.234.567", COMMA), ("12,345,678", POINT), ("1,234.5", POINT), ("4.20", POINT), ("12.5%", POINT),
+        ("1,234", EITHER), ("22,395", EITHER), ("1,1024", NONE), ("1,2,3", NONE), ("31.01.2012", NONE),
+        ("2004", NONE), ("May 3, 2004", NONE), ("261,123 (44,6%)", EITHER),
+    ],
+)  # fmt: skip
+def test_what_a_cell_says_of_its_decimal_mark(text: str, vote: str) -> None:
+    assert number_vote(text) == vote
+
+
+@pytest.mark.parametrize(
+    ("texts", "decimal", "day_first", "uncertain"),
+    [
+        (["3,75", "12,5", "4"], ",", None, False),
+        (["1,234", "12,345,678"], ".", None, False),
+        (["1,234", "22,395"], ".", None, False),  # either: the default, unless the file says otherwise
+        (["3,75", "1,250"], ",", None, True),  # 1,250 read as 1.25: said so
+        (["3,75", "12,5", "1,234.5"], ",", None, True),  # both kinds: the larger count wins, said so
+        (["31/01/2012", "06/04/2006"], ".", True, False),
+        (["01/31/2012", "06/04/2006"], ".", False, False),
+        (["31/01/2012", "01/31/2012"], ".", None, True),
+        (["06/04/2006"], ".", None, False),
+    ],
+)
+def test_a_column_decides_its_conventions(texts: list[str], decimal: str, day_first: bool | None, uncertain: bool) -> None:
+    decision = decide(texts, "X")
+    assert decision.conventions == Conventions(decimal, day_first)
+    assert bool(decision.notes) == uncertain
+
+
+def test_the_user_s_decimal_mark_is_not_guessed() -> None:
+    assert decide(["1,234"], "X", ",").conventions.decimal == ","
+    assert decide(["3,75"], "X", ".").conventions.decimal == "."

@@ -97,6 +97,10 @@ SepOpt = Annotated[Optional[str], typer.Option("--sep", help="Field separator (d
 EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8, else Latin-1).")]
 NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="The first row is data, not column names.")]
 SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="The sheet of an .xlsx workbook (default: the first).")]
+DecimalOpt = Annotated[
+    Optional[str],
+    typer.Option("--decimal", help="Decimal mark of the table's numbers, ',' or '.' (default: guessed per column)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of text.")]
 DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect to render (any sqlglot knows).")]
 DbOpt = Annotated[
@@ -104,10 +108,16 @@ DbOpt = Annotated[
 ]
 
 
-def _load(table: str, sep: str | None, encoding: str | None, no_header: bool, sheet: str | None = None) -> Any:
+def _load(
+    table: str, sep: str | None, encoding: str | None, no_header: bool, sheet: str | None = None, decimal: str | None = None
+) -> Any:
+    """The table, after saying on stderr what reading it guessed or left out (``note: …``)."""
     from npqa.table.read import load_table
 
-    return load_table(table, sep=sep, encoding=encoding, header=not no_header, sheet=sheet)
+    loaded = load_table(table, sep=sep, encoding=encoding, header=not no_header, sheet=sheet, decimal=decimal)
+    for notice in loaded.notices:
+        _err(f"note: {notice}")
+    return loaded
 
 
 def _print_json(obj: Any) -> None:

@@ -10,7 +10,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, DecimalOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
 )  # fmt: skip
 from npqa.errors import QuestionError
 
@@ -110,6 +110,7 @@ def ask(
     no_header: NoHeaderOpt = False,
     sheet: SheetOpt = None,
     min_confidence: MinConfidenceOpt = None,
+    decimal: DecimalOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a table, with the program and SQL behind the answer."""
@@ -120,7 +121,7 @@ def ask(
 
     if table == "-" and question is None:
         raise QuestionError("ask", "the table and the questions cannot both come from stdin")
-    session = TableSession(_load(table, sep, encoding, no_header, sheet))
+    session = TableSession(_load(table, sep, encoding, no_header, sheet, decimal))
     tbl = session.table
     if question is not None and not question.strip():
         raise QuestionError("question", "empty question")

@@ -8,7 +8,7 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, DialectOpt, EncOpt, JsonOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, DecimalOpt, DialectOpt, EncOpt, JsonOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
 )  # fmt: skip
 
 
@@ -20,13 +20,14 @@ def run(
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
     sheet: SheetOpt = None,
+    decimal: DecimalOpt = None,
     dialect: DialectOpt = "sqlite",
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a program on a table; print its answer and its SQL."""
     from npqa.lang.programs import run_program
 
-    result = run_program(_load(table, sep, encoding, no_header, sheet), program, dialect=dialect)
+    result = run_program(_load(table, sep, encoding, no_header, sheet, decimal), program, dialect=dialect)
     if as_json:
         _print_json(
             {"answer": list(result.answer.items), "program": result.program, "sql": result.sql, "sql_helpers": result.sql_helpers}
@@ -53,12 +54,13 @@ def sql(
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
     sheet: SheetOpt = None,
+    decimal: DecimalOpt = None,
     dialect: DialectOpt = "sqlite",
 ) -> None:
     """Print the SQL of a program or of the program answering a question (--db writes the table to SQLite)."""
     from npqa.api import sql_of
 
-    result = sql_of(_load(table, sep, encoding, no_header, sheet), program_or_question, model, dialect=dialect, db=db)
+    result = sql_of(_load(table, sep, encoding, no_header, sheet, decimal), program_or_question, model, dialect=dialect, db=db)
     if result.question:
         _err(f"program: {result.program}")
     if result.note:

@@ -40,17 +40,20 @@ class Trace:
 
 
 def apply_row_step(rows: np.ndarray, step: Step, data: Table, language: Language) -> np.ndarray:
-    """bool (R,): the rows after one row step (a filter intersects with ``rows``)."""
+    """bool (R,): the rows after one row step (a filter intersects with ``rows``;
+    ``reset`` returns to the table's start rows)."""
     spec = language[step.op]
     column = data[step.column] if step.column is not None else None
     if spec.condition:
-        return spec.combine(rows, spec.hard(column, step.constant))
+        return spec.combine(rows, spec.hard(column, step.constant), data.summary_rows)
+    if step.op == "reset":
+        return spec.hard(rows, column) & data.start_rows
     return spec.hard(rows, column)
 
 
 def trace(program: Program, data: Table, language: Language) -> Trace:
-    """Run ``program`` on ``data``; the caller has type-checked it."""
-    rows = np.ones(data.n_rows, dtype=bool)
+    """Run ``program`` on ``data`` from its start rows; the caller has type-checked it."""
+    rows = data.start_rows.copy()
     after: list[np.ndarray] = []
     for step in program.row_steps:
         rows = apply_row_step(rows, step, data, language)

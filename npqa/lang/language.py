@@ -16,8 +16,12 @@ A model run of ``T`` steps emits ``T - 1`` row steps and one terminal step:
   its condition — filters intersect with the rows from the step before; the
   one union filter, ``also_match``, adds the rows that pass to the carried ones;
 * ``keep`` is the no-op step: the rows pass unchanged;
-* ``reset`` selects every row again, so the steps before it are dropped from
-  the canonical program;
+* ``reset`` selects the table's start rows again (every row but its summary
+  rows, :attr:`npqa.table.column.Table.start_rows`), so the steps before it are
+  dropped from the canonical program; a program also starts from the start rows;
+* a filter declared with ``reads_summary`` (``word_match``) also keeps the
+  summary rows that pass it, carried or not: a question naming the Total row
+  reads it, while counts, sums and superlatives leave it out;
 * the canonical program (text form, SQL) leaves out ``keep`` steps and every
   step before the last ``reset``.
 """
@@ -89,10 +93,16 @@ class OpSpec:
     constant: ConstantType | None = None
     condition: bool = False
     union: bool = False  # a filter that adds the rows passing it to the carried rows (OR, not AND)
+    reads_summary: bool = False  # a filter that keeps passing summary rows even when they are not carried
 
-    def combine(self, rows: Any, passing: Any) -> Any:
-        """A filter's result: carried rows AND (or, for a union, OR) the passing rows."""
-        return (rows | passing) if self.union else (rows & passing)
+    def combine(self, rows: Any, passing: Any, summary: Any = None) -> Any:
+        """A filter's result: carried rows AND (or, for a union, OR) the passing rows;
+        with ``reads_summary``, the ``summary`` rows count as carried."""
+        if self.union:
+            return rows | passing
+        if self.reads_summary and summary is not None:
+            rows = rows | summary
+        return rows & passing
 
     @property
     def arity(self) -> int:

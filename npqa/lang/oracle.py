@@ -87,14 +87,15 @@ def row_steps(data: Table, constants: Sequence[ConstValue], language: Language) 
 def reachable(data: Table, constants: Sequence[ConstValue], language: Language, max_row_steps: int) -> RowSets:
     """All row sets reachable with 0..max_row_steps row steps (program counts summed)."""
     steps = row_steps(data, constants, language)
-    frontier = RowSets(np.ones((1, data.n_rows), dtype=bool), np.ones(1, dtype=np.int64), [[()]])
+    summary = data.summary_rows  # (R,)
+    frontier = RowSets(data.start_rows[None, :].copy(), np.ones(1, dtype=np.int64), [[()]])
     levels = [frontier]
     for _ in range(max_row_steps):
         rows, counts = [], []
         for step, how in steps:
             if isinstance(how[0], OpSpec):
                 spec, passing = how
-                new = spec.combine(frontier.rows, passing)  # (S, R)
+                new = spec.combine(frontier.rows, passing, summary)  # (S, R)
             else:
                 fn, col = how
                 new = fn(frontier.rows, col)  # (S, R)

@@ -149,11 +149,25 @@ class SqlContext:
             self.rows = rows = Rows(name, None, rows.single)
         return _select(value, rows.source, _and(rows.where, also), limit)
 
-    def narrow(self, cond: exp.Expression) -> Rows:
+    def start(self) -> exp.Expression | None:
+        """``"summary#" = 0`` (the table's start rows), or None when it has no summary rows."""
+        if self.schema.summary is None:
+            return None
+        return exp.EQ(this=exp.column(self.schema.summary, quoted=True), expression=exp.Literal.number(0))
+
+    def narrow(self, cond: exp.Expression, reads_summary: bool = False) -> Rows:
         """The carried rows meeting ``cond`` (read after ``cond`` is built: it may
-        have named the carried rows, see :meth:`carried`)."""
+        have named the carried rows, see :meth:`carried`); with ``reads_summary``,
+        the summary rows meeting it too."""
         rows = self.rows
-        return Rows(rows.source, _and(rows.where, cond), rows.single)
+        if not reads_summary or self.schema.summary is None or rows.where is None and rows.source == TABLE:
+            return Rows(rows.source, _and(rows.where, cond), rows.single)
+        if rows.source == TABLE:
+            carried = rows.where
+        else:
+            carried = exp.In(this=self.row, query=_select(self.row, rows.source, rows.where).subquery())
+        summary = exp.EQ(this=exp.column(self.schema.summary, quoted=True), expression=exp.Literal.number(1))
+        return Rows(TABLE, _and(exp.Paren(this=_or(carried, summary)), cond))
 
     def widen(self, cond: exp.Expression) -> Rows:
         """The carried rows plus the rows of ``t`` meeting ``cond``."""
@@ -228,14 +242,14 @@ def program_sql(program: Program, schema: Schema, language: Language) -> exp.Sel
     >>> show('count(argmin(argmax(reset, "Year"), "Year"))')
     WITH "step1" AS (SELECT * FROM "t" WHERE "Year.num" = (SELECT MAX("Year.num") FROM "t")) SELECT COUNT(*) FROM "step1" WHERE "Year.num" = (SELECT MIN("Year.num") FROM "step1")
     """
-    rows = Rows()
+    rows = Rows(TABLE, SqlContext(schema, Rows(), None, [], 0).start())  # the start rows
     ctes: list[tuple[str, exp.Select]] = []
     for i, step in enumerate(program.row_steps):
         spec = language[step.op]
         ctx = SqlContext(schema, rows, _column(schema, step.column), ctes, i)
         if spec.condition:
             cond = spec.sql(ctx, step.constant)
-            rows = ctx.widen(cond) if spec.union else ctx.narrow(cond)
+            rows = ctx.widen(cond) if spec.union else ctx.narrow(cond, spec.reads_summary)
         else:
             rows = spec.sql(ctx)
     term = program.terminal
@@ -274,6 +288,8 @@ def _helpers_read(query: exp.Expression, schema: Schema) -> list[tuple[str, str,
 def _meaning(which: str, source: str | None, dialect: str = "sqlite") -> str:
     if which == "row":
         return "the row's position, 0 for the first row"
+    if which == "summary":
+        return "1 for a summary row (a Total, a repeated header), left out unless a question names it"
     column = _quoted(source, dialect)  # type: ignore[arg-type]
     if which == "words":
         return f"the lower-case words of {column} between spaces"

@@ -56,9 +56,10 @@ class Schema:
 
     row: str
     columns: dict[str, SqlColumn]
+    summary: str | None = None  # the summary-row flag's column, when the table has summary rows
 
     @classmethod
-    def of(cls, names: list[str], kinds: list[str]) -> "Schema":
+    def of(cls, names: list[str], kinds: list[str], summary: bool = False) -> "Schema":
         taken = set(names)
 
         def fresh(base: str) -> str:
@@ -70,22 +71,25 @@ class Schema:
             return name
 
         row = fresh("row#")
+        flag = fresh("summary#") if summary else None
         cols = {}
         for name, kind in zip(names, kinds):
             derived = {d: fresh(f"{name}.{d}") for d in DERIVED}
             cols[name] = SqlColumn(kind, {"text": name, **derived})
-        return cls(row, cols)
+        return cls(row, cols, flag)
 
     @classmethod
     def of_table(cls, table: "Table") -> "Schema":
-        """The schema of ``table`` (its column names and kinds)."""
-        return cls.of(table.names, [c.kind for c in table.columns])
+        """The schema of ``table`` (its column names and kinds, whether it has summary rows)."""
+        return cls.of(table.names, [c.kind for c in table.columns], bool(table.summary_rows.any()))
 
     @functools.cached_property
     def helpers(self) -> dict[str, tuple[str, str | None]]:
         """Each helper column's SQL name -> (which helper, the column it is read from;
         ``("row", None)`` for the row position)."""
         out: dict[str, tuple[str, str | None]] = {self.row: ("row", None)}
+        if self.summary is not None:
+            out[self.summary] = ("summary", None)
         for name, col in self.columns.items():
             out.update({sql_name: (which, name) for which, sql_name in col.names.items() if which != "text"})
         return out
@@ -128,6 +132,9 @@ def write_sqlite(data: "Table", target: str | Path | sqlite3.Connection) -> Sche
     conn = target if isinstance(target, sqlite3.Connection) else sqlite3.connect(str(target))
     try:
         coldefs = [exp.ColumnDef(this=ident(schema.row), kind=exp.DataType.build("INTEGER"))]
+        if schema.summary is not None:
+            coldefs.append(exp.ColumnDef(this=ident(schema.summary), kind=exp.DataType.build("INTEGER")))
+        summary = data.summary_rows.astype(int).tolist() if schema.summary is not None else None
         types = {"text": "TEXT", "num": "REAL", "year": "INTEGER", "month": "INTEGER", "day": "INTEGER", "words": "TEXT"}
         for col in data.columns:
             for which, sql_name in schema.columns[col.name].names.items():  # text, num, year, month, day, words
@@ -141,6 +148,8 @@ def write_sqlite(data: "Table", target: str | Path | sqlite3.Connection) -> Sche
         for start in range(0, data.n_rows, INSERT_CHUNK):  # a chunk of rows at a time: memory stays flat
             stop = min(start + INSERT_CHUNK, data.n_rows)
             parts: list[Any] = [range(start, stop)]
+            if summary is not None:
+                parts.append(summary[start:stop])
             for col in data.columns:
                 parts += [
                     col.texts[start:stop],

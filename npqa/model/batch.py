@@ -21,7 +21,7 @@ INFERENCE_KEYS = (
 )  # fmt: skip
 """The batch arrays the controller's choices depend on (no table rows, conditions or targets)."""
 
-ROW_KEYS = ("num", "has_num", "order", "has_order", "nonempty", "text_id", "cond", "pair_mask", "valid")
+ROW_KEYS = ("num", "has_num", "order", "has_order", "nonempty", "text_id", "start", "cond", "pair_mask", "valid")
 """The arrays soft execution (and decoding's ``pair_mask``) add to :data:`INFERENCE_KEYS`."""
 
 
@@ -30,7 +30,8 @@ def collate_arrays(batch: Sequence[Encoded], keys: Sequence[str] | None = None) 
 
     ``keys`` (default: every input and, when the examples have them, the
     targets ``scalar``, ``cells``, ``programs``, ``program_valid``) chooses
-    the arrays built. Padding is 0 (``text_id``: -1); ``q_mask``,
+    the arrays built. Padding is 0 (``text_id``: -1; ``start``: 0, padding rows are
+    never started from); ``q_mask``,
     ``col_valid``, ``const_valid`` (bool) and ``valid`` (float32) mark the
     real tokens, columns, constants and rows.
     """
@@ -67,6 +68,7 @@ def collate_arrays(batch: Sequence[Encoded], keys: Sequence[str] | None = None) 
         "has_order": ((R, C), np.float32),
         "nonempty": ((R, C), np.float32),
         "text_id": ((R, C), np.int64),
+        "start": ((R,), np.float32),
         "cond": ((F, R, C, K), np.bool_),
         "op_mask": ((O,), np.bool_),
         "col_mask": ((O, C), np.bool_),

@@ -38,6 +38,8 @@ class SoftColumns:
 
     def __init__(self, batch: dict[str, torch.Tensor]) -> None:
         self.valid = batch["valid"]  # (B, R)
+        self.start = batch["start"]  # (B, R) the rows programs start from (no summary rows, no padding)
+        self.summary = self.valid - self.start  # (B, R) the table's summary rows
         self.num = batch["num"]  # (B, R, C)
         self.has_num = batch["has_num"]  # (B, R, C)
         self.order = batch["order"]  # (B, R, C)
@@ -119,7 +121,7 @@ class NeuralProgrammer(nn.Module):
         const_ok = batch["const_mask"] & batch["const_valid"][:, None, :]  # (B, O, K)
         pair_bias = self.pair_col_score(batch["pair_feats"]).squeeze(-1)  # (B, K, C)
         h = torch.tanh(self.init_h(q))  # (B, D)
-        rows = table.valid  # (B, R)
+        rows = table.start  # (B, R)
         op_probs, col_probs, const_probs, rows_seen = [], [], [], []
         for t in range(T):
             scores = torch.einsum("bqd,bd->bq", H, self.attn(h)).masked_fill(~qmask, NEG)  # (B, Q)
@@ -172,7 +174,8 @@ class NeuralProgrammer(nn.Module):
             if spec.condition:
                 f = self.filters.index(spec.name)
                 sel = torch.einsum("brck,bc,bk->br", cond[:, f].float(), p_col[:, o], p_const[:, o])  # (B, R)
-                new = rows + (1 - rows) * sel if spec.union else rows * sel
+                carried = rows + (1 - rows) * table.summary if spec.reads_summary else rows  # (B, R)
+                new = rows + (1 - rows) * sel if spec.union else carried * sel
             else:
                 new = spec.soft(rows, table, p_col[:, o])  # (B, R)
             out = out + p_op[:, o : o + 1] * new

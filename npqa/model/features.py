@@ -76,6 +76,7 @@ class Encoded:
     has_order: np.ndarray  # float32 (R, C)
     nonempty: np.ndarray  # float32 (R, C)
     text_id: np.ndarray  # int64 (R, C) equal ids = equal display text within a column
+    start: np.ndarray  # float32 (R,) 1 for the rows a program starts from (not summary rows)
     cond: np.ndarray  # bool (F, R, C, K) filter conditions, F = filter ops in language order
     op_mask: np.ndarray  # bool (O,) ops this table and question offer
     col_mask: np.ndarray  # bool (O, C)
@@ -120,7 +121,7 @@ def _dense_rank(values: np.ndarray) -> np.ndarray:
 
 
 def table_arrays(data: Table) -> dict[str, np.ndarray]:
-    """The table as the soft executor sees it, each array (R, C)."""
+    """The table as the soft executor sees it, each array (R, C) but ``start`` (R,)."""
     R, C = data.n_rows, len(data.columns)
 
     def grid(attr: str) -> np.ndarray:
@@ -138,6 +139,7 @@ def table_arrays(data: Table) -> dict[str, np.ndarray]:
         "has_order": (~np.isnan(raw_order)).astype(np.float32),
         "nonempty": grid("nonempty").astype(np.float32),
         "text_id": text_id,
+        "start": data.start_rows.astype(np.float32),
     }
 
 
@@ -145,6 +147,7 @@ def _no_rows(C: int) -> dict[str, np.ndarray]:
     """:func:`table_arrays` with zero rows (``encode(rows=False)``)."""
     out = {name: np.zeros((0, C), dtype=np.float32) for name in ("num", "has_num", "order", "has_order", "nonempty")}
     out["text_id"] = np.zeros((0, C), dtype=np.int64)
+    out["start"] = np.zeros(0, dtype=np.float32)
     return out
 
 
@@ -241,7 +244,7 @@ def encode(
                             cond[fops.index(spec.name), :, j, k] = hit
     return Encoded(
         q_ids, q_feats, col_ids, col_feats, const_span, const_feats, pair_feats,
-        tt["num"], tt["has_num"], tt["order"], tt["has_order"], tt["nonempty"], tt["text_id"],
+        tt["num"], tt["has_num"], tt["order"], tt["has_order"], tt["nonempty"], tt["text_id"], tt["start"],
         cond, op_mask, col_mask, const_mask, pair_mask,
     )  # fmt: skip
 

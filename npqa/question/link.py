@@ -10,11 +10,20 @@ number). :func:`read_question` is the whole chain from text to linked question.
 (lower-case ASCII, every other character a separator), the same test the
 word-match op and its SQL use: a string constant matches a cell exactly when
 the constant's words are a contiguous run of the cell's words.
+
+Linking forgives the question's wording: a content word found in no cell is
+read as the cell word it stands for (:meth:`npqa.table.index.TableIndex.forgiven`:
+an inflection or abbreviation, ``singles`` → ``single``, ``saint`` → ``st``; else
+a typo one edit away, ``lodon`` → ``london``), and a string constant over it
+holds the cell's words, so the word-match op and its SQL match them as they
+are. A typo's constant gets a weaker column match (:data:`TYPO_MATCH`) in the
+features the model reads. Column names are compared word by word
+(:func:`npqa.table.text.name_words`) by :func:`npqa.table.text.word_keys`.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -22,10 +31,11 @@ import numpy as np
 from npqa.question.parse import Constant, Question, parse_question
 from npqa.table.column import Table
 from npqa.table.index import TableIndex, cached_index, clear_index_cache
-from npqa.table.text import STOP_WORDS, content_words, counted_words, match_words, stem
+from npqa.table.text import STOP_WORDS, content_words, counted_words, match_words, name_words, stem, word_keys
 from npqa.table.values import Date
 
 MAX_NGRAM = 6  # longest question n-gram (in match words) tried against cells
+TYPO_MATCH = 0.5  # constant/column match of a string linked through a typo (an exact link is 1)
 MAX_STRING_CONSTANTS = 10  # linked string constants kept (quoted strings come on top)
 CONTEXT_WINDOW = 3  # question tokens before a number/date read as its context
 
@@ -52,16 +62,16 @@ class LinkedQuestion:
 
 @lru_cache(maxsize=1 << 16)
 def _token_info(token: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
-    """A question token's match words, content match words and their stems."""
+    """A question token's match words, content match words and their keys (:func:`word_keys`)."""
     words = match_words(token)
     content = tuple(content_words(words))
-    return words, content, frozenset(stem(w) for w in content)
+    return words, content, frozenset(k for w in content for k in word_keys(w))
 
 
 def clear_caches() -> None:
     """Forget every cached table index and word reading (benchmarks start cold)."""
     clear_index_cache()
-    for cached in (match_words, stem, counted_words, _token_info):
+    for cached in (match_words, stem, word_keys, name_words, counted_words, _token_info):
         cached.cache_clear()
 
 
@@ -74,24 +84,49 @@ class _QuestionWords:
     first: list[bool]  # (len(words),) word is the first of its token
     last: list[bool]  # (len(words),) word is the last of its token
     token_content: list[tuple[str, ...]]  # (Q,) content match words of each token
-    token_stems: list[frozenset[str]]  # (Q,) their stems
+    token_keys: list[frozenset[str]]  # (Q,) their keys (word_keys)
+    tokens: list[str]  # (Q,) the question's tokens
+    via: list[str] = field(default_factory=list)  # (len(words),) "" or how a word was forgiven ("key", "typo")
 
 
 def _question_words(question: Question) -> _QuestionWords:
-    qw = _QuestionWords([], [], [], [], [], [])
+    qw = _QuestionWords([], [], [], [], [], [], question.tokens)
     for i, token in enumerate(question.tokens):
-        words, content, stems = _token_info(token)
+        words, content, keys = _token_info(token)
         for k, w in enumerate(words):
             qw.words.append(w)
             qw.token_of.append(i)
             qw.first.append(k == 0)
             qw.last.append(k == len(words) - 1)
         qw.token_content.append(content)
-        qw.token_stems.append(stems)
+        qw.token_keys.append(keys)
+    qw.via = [""] * len(qw.words)
     return qw
 
 
+def _forgive(qw: _QuestionWords, index: TableIndex, taken: set[int]) -> _QuestionWords:
+    """``qw`` with each content word that no cell holds replaced by the cell word it
+    stands for (:meth:`TableIndex.forgiven`), noting how in ``via``; words of tokens
+    in ``taken`` (numbers, dates, quotes) are kept."""
+    words, via = list(qw.words), list(qw.via)
+    for k, w in enumerate(qw.words):
+        if w in STOP_WORDS or w.isdigit() or qw.token_of[k] in taken or index.run_columns((w,)):
+            continue
+        hit = index.forgiven(w)
+        if hit is not None:
+            words[k], via[k] = hit
+    if words == qw.words:
+        return qw
+    return replace(qw, words=words, via=via)
+
+
 _NGram = tuple[tuple[str, ...], int, int, int]  # (match words, token start, token end, column bitmask)
+
+
+def _span_via(qw: _QuestionWords, start: int, end: int) -> str:
+    """How the words of tokens [start, end) were forgiven: "typo" if any was, else "key" if any was."""
+    kinds = {v for v, t in zip(qw.via, qw.token_of) if start <= t < end}
+    return "typo" if "typo" in kinds else "key" if "key" in kinds else ""
 
 
 def _matching_ngrams(qw: _QuestionWords, index: TableIndex) -> list[_NGram]:
@@ -118,9 +153,11 @@ class _Candidate:
     match: str  # "exact" | "contained" | "partial"
     columns: int  # bitmask
     n_content: int
+    via: str = ""  # "" | "key" | "typo" (_span_via)
+    cell: str = ""  # a contained candidate's cell text (its value when the span's words are no run of it)
 
-    def rank(self) -> tuple[int, int, int]:
-        return (-self.n_content, -_MATCH_RANK[self.match], self.start)
+    def rank(self) -> tuple[int, int, int, int]:
+        return (-self.n_content, self.via == "typo", -_MATCH_RANK[self.match], self.start)
 
 
 _MATCH_RANK = {"exact": 2, "contained": 1, "partial": 0}
@@ -141,16 +178,19 @@ def link_question(
     one inside another; quoted strings are always kept.
     """
     index = index if index is not None else cached_index(table)
-    qw = _question_words(question)
+    question = _durations_in_seconds(question, table)
+    asked = _question_words(question)
+    taken = {t for c in question.constants for t in range(c.start, c.end)}
+    qw = _forgive(asked, index, taken)
     ngrams = _matching_ngrams(qw, index)
     hits = _text_word_counts(index, qw.words)
     cell_match = _cell_match(index, ngrams, hits)  # (R, C)
     quoted = [c for c in question.constants if c.kind == "string"]
     candidates = _string_candidates(index, qw, ngrams, hits, quoted)
-    strings = _select_strings(question, candidates, max_strings)
+    strings = _select_strings(question, qw, index, candidates, max_strings)
     constants = question.constants + [s for s, _ in strings]
     string_columns = {id(s): cols for s, cols in strings}
-    name_exact, name_partial = _name_match(index, {stem(w) for w in qw.words})
+    name_exact, name_partial = _name_match(index, frozenset(k for w in asked.words for k in word_keys(w)))
     return LinkedQuestion(
         question=question,
         constants=constants,
@@ -158,11 +198,35 @@ def link_question(
         column_name_partial=name_partial,
         cell_match=cell_match,
         column_cell_match=cell_match.max(axis=0) if index.n_rows else np.zeros(index.n_cols, np.float32),
-        token_column_match=_token_column_match(qw, index),
+        token_column_match=_token_column_match(asked, index),
         token_cell_match=_token_cell_match(qw, index),
         constant_column_match=_constant_column_match(constants, index, string_columns),
-        constant_context_column=_context_columns(qw, constants, index),
+        constant_context_column=_context_columns(asked, constants, index),
     )
+
+
+SECONDS_PER_UNIT = {
+    "second": 1.0, "seconds": 1.0, "sec": 1.0, "secs": 1.0,
+    "minute": 60.0, "minutes": 60.0, "min": 60.0, "mins": 60.0,
+    "hour": 3600.0, "hours": 3600.0, "hr": 3600.0, "hrs": 3600.0,
+}  # fmt: skip
+
+
+def _durations_in_seconds(question: Question, table: Table) -> Question:
+    """``4 minutes`` as 240 when the table has a column of durations (whose numbers
+    are seconds, :attr:`npqa.table.column.Column.duration_numbers`); else ``question``."""
+    timed = [
+        k
+        for k, c in enumerate(question.constants)
+        if c.kind == "number" and not c.ordinal and c.end < len(question.tokens) and question.tokens[c.end] in SECONDS_PER_UNIT
+    ]
+    if not timed or not any(col.duration_numbers for col in table.columns):
+        return question
+    constants = list(question.constants)
+    for k in timed:
+        c = constants[k]
+        constants[k] = replace(c, value=float(c.value) * SECONDS_PER_UNIT[question.tokens[c.end]])  # type: ignore[arg-type]
+    return replace(question, constants=constants)
 
 
 @dataclass
@@ -233,12 +297,14 @@ def _string_candidates(
 
     for words, start, end, columns in ngrams:
         content = content_words(words)
-        if not content or all(w.isdigit() for w in words):
-            continue
+        if not content or all(w.isdigit() for w in words) and not any(":" in qw.tokens[t] for t in range(start, end)):
+            continue  # digits alone are number constants; a time such as 1:57.08 also links as a string
+        via = _span_via(qw, start, end)
         if index.has_exact(words):
-            offer(_Candidate(start, end, "exact", columns, len(content)))
-        elif words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS:
-            offer(_Candidate(start, end, "partial", columns, len(content)))
+            offer(_Candidate(start, end, "exact", columns, len(content), via))
+        elif words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS and (not via or len(content) >= 2):
+            # a forgiven word alone links only to a whole cell: "cities" is no constant for "Mexico City"
+            offer(_Candidate(start, end, "partial", columns, len(content), via))
     for cand in _contained_candidates(index, qw, hits):
         offer(cand)
     return sorted(best.values(), key=_Candidate.rank)
@@ -275,12 +341,17 @@ def _contained_candidates(index: TableIndex, qw: _QuestionWords, hits: _Hits) ->
             where = [position[w] for w in words]
             start, end = qw.token_of[min(where)], qw.token_of[max(where)] + 1
             if end - start <= len(words) + 2:
-                found.append(_Candidate(start, end, "contained", 1 << j, len(words)))
+                found.append(_Candidate(start, end, "contained", 1 << j, len(words), _span_via(qw, start, end), text))
     return found
 
 
-def _select_strings(question: Question, candidates: list[_Candidate], limit: int) -> list[tuple[Constant, int]]:
-    """The best ``limit`` candidates, skipping spans inside an already chosen span."""
+def _select_strings(
+    question: Question, qw: _QuestionWords, index: TableIndex, candidates: list[_Candidate], limit: int
+) -> list[tuple[Constant, int]]:
+    """The best ``limit`` candidates, skipping spans inside an already chosen span. A
+    candidate's value is the question's text, or, when a word of it was forgiven,
+    the (cell) words it was read as (for a contained candidate whose words are no
+    run of a cell, that cell's text)."""
     chosen: list[tuple[Constant, int]] = []
     for cand in candidates:
         if len(chosen) >= limit:
@@ -288,27 +359,36 @@ def _select_strings(question: Question, candidates: list[_Candidate], limit: int
         if any(c.start <= cand.start and cand.end <= c.end for c, _ in chosen):
             continue
         text = question.span_text(cand.start, cand.end)
-        chosen.append((Constant("string", text, cand.start, cand.end, text, match=cand.match), cand.columns))
+        value = text
+        if cand.via:
+            value = " ".join(w for w, t in zip(qw.words, qw.token_of) if cand.start <= t < cand.end)
+            if cand.match == "contained" and not index.run_columns(match_words(value)):
+                value = cand.cell  # the cell's words, all in the question but not in its order
+        constant = Constant("string", value, cand.start, cand.end, text, match=cand.match, via=cand.via)
+        chosen.append((constant, cand.columns))
     return chosen
 
 
-def _name_match(index: TableIndex, q_stems: set[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(C,), (C,): share of each column name's stems found among the question's
-    stems, and the same share when a shared 4-letter prefix also counts."""
-    prefixes = {s[:4] for s in q_stems if len(s) >= 4}
+def _name_match(index: TableIndex, q_keys: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(C,), (C,): share of each column name's words (:func:`name_words`) whose keys
+    meet the question's keys, and the same share when a shared 4-letter prefix of a
+    key also counts."""
+    prefixes = {k[:4] for k in q_keys if len(k) >= 4}
     exact = np.zeros(index.n_cols, dtype=np.float32)  # (C,)
     partial = np.zeros(index.n_cols, dtype=np.float32)  # (C,)
-    for j, names in enumerate(index.name_stems):
+    for j, names in enumerate(index.name_keys):
         if names:
-            exact[j] = len(names & q_stems) / len(names)
-            partial[j] = sum(1 for s in names if s in q_stems or s[:4] in prefixes and len(s) >= 4) / len(names)
+            hit = [bool(keys & q_keys) for keys in names]
+            exact[j] = sum(hit) / len(names)
+            near = [h or any(len(k) >= 4 and k[:4] in prefixes for k in keys) for h, keys in zip(hit, names)]
+            partial[j] = sum(near) / len(names)
     return exact, partial
 
 
 def _token_column_match(qw: _QuestionWords, index: TableIndex) -> np.ndarray:
     masks = [
-        sum(1 << j for j, names in enumerate(index.name_stems) if stems & names) if stems else 0
-        for stems in qw.token_stems
+        sum(1 << j for j, names in enumerate(index.name_keys) if any(keys & n for n in names)) if keys else 0
+        for keys in qw.token_keys
     ]
     return _bit_rows(masks, index.n_cols)  # (Q, C)
 
@@ -349,6 +429,8 @@ def _constant_column_match(constants: list[Constant], index: TableIndex, string_
         else:
             mask = string_columns.get(id(c))
             out[k] = _bits(mask if mask is not None else _text_columns(index, str(c.value)), index.n_cols)
+            if c.via == "typo":
+                out[k] *= TYPO_MATCH
     return out
 
 
@@ -385,12 +467,12 @@ def _context_columns(qw: _QuestionWords, constants: list[Constant], index: Table
     for k, c in enumerate(constants):
         if c.kind == "string":
             continue
-        window = frozenset().union(*qw.token_stems[max(0, c.start - CONTEXT_WINDOW) : c.start])
+        window = frozenset().union(*qw.token_keys[max(0, c.start - CONTEXT_WINDOW) : c.start])
         if not window:
             continue
-        for j, names in enumerate(index.name_stems):
+        for j, names in enumerate(index.name_keys):
             if names:
-                out[k, j] = len(names & window) / len(names)
+                out[k, j] = sum(bool(keys & window) for keys in names) / len(names)
     return out
 
 

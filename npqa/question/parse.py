@@ -1,9 +1,10 @@
 """Questions without a table: tokens and the constants they mention.
 
 :func:`parse_question` turns the text into lower-cased tokens and finds the
-*question constants*: numbers (digits, number words, ordinals, percentages),
-dates (``may 3, 2004``, ``3 may 2004``, ``may 2004``, ``october 17``,
-``2004-05-03``, a year alone) and quoted strings. Reading the question against
+*question constants*: numbers (digits, number words, ordinals, percentages,
+durations such as ``4:47`` in seconds, years ``500 bc`` as -500), dates (``may 3,
+2004``, ``3 may 2004``, ``may 2004``, ``october 17``, ``2004-05-03``,
+``2012/01/31``, ``31.01.2012``, a year alone) and quoted strings. Reading the question against
 a table is :mod:`npqa.question.link`.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from npqa.errors import QuestionError
-from npqa.table.values import Date
+from npqa.table.values import Date, parse_date, parse_duration
 
 ConstValue = float | Date | str
 
@@ -23,11 +24,14 @@ class Constant:
     """A value the question mentions, over question tokens ``[start, end)``.
 
     ``kind`` is "number" (``value`` a float), "date" (a :class:`Date`) or
-    "string" (``value`` the text to match, as written). ``ordinal`` marks
+    "string" (``value`` the text to match). ``ordinal`` marks
     ``3rd``/``third``. ``match`` says where a string came from: "quoted",
     or, for linked strings, "exact" (equals a cell), "partial" (a run of a
     cell's words) or "contained" (a cell's words all in the question);
-    "" for numbers and dates.
+    "" for numbers and dates. ``via`` says how a linked string forgave the
+    question's wording: "key" (an inflection or abbreviation: its ``value`` is
+    the cell's words, ``singles`` → ``single``), "typo" (a word one edit from a
+    cell word: a weaker link), "" for none.
     """
 
     kind: str
@@ -37,6 +41,7 @@ class Constant:
     text: str
     ordinal: bool = False
     match: str = ""
+    via: str = ""
 
 
 @dataclass
@@ -59,6 +64,9 @@ class Question:
 _TOKEN_RE = re.compile(
     r"""
       \d{4}-\d{1,2}-\d{1,2}(?![\w-])                      # ISO date
+    | \d{4}(?P<ysep>[/.])\d{1,2}(?P=ysep)\d{1,2}(?![\w./])   # 2012/01/31
+    | \d{1,2}(?P<dsep>[/.])\d{1,2}(?P=dsep)\d{4}(?![\w./])   # 31.01.2012, 1/31/2012
+    | \d{1,3}:[0-5]\d(?::[0-5]\d)?(?:\.\d+)?(?![\w:])        # a duration: 4:47, 2:08:24, 1:23.45
     | (?:(?<![\w.,])[-−])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[^\W_]+)?  # number (+suffix)
     | ['’]s(?![^\W_])                                     # possessive 's
     | [^\W\d_][^\W_]*(?:['’](?!s(?![^\W_]))[^\W_]+)*        # word
@@ -67,6 +75,9 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _NUMBER_TOKEN = re.compile(r"([-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)([^\W_]*)")
+_NUMERIC_DATE_TOKEN = re.compile(r"\d{4}([/.])\d{1,2}\1\d{1,2}|\d{1,2}([/.])\d{1,2}\2\d{4}")
+_DURATION_TOKEN = re.compile(r"\d{1,3}:[0-5]\d(?::[0-5]\d)?(?:\.\d+)?")
+_BEFORE_ERA = (("bc",), ("bce",), ("b", ".", "c", "."), ("b", ".", "c"), ("b", ".", "c", ".", "e", "."))
 _ISO_TOKEN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 
@@ -267,6 +278,9 @@ def _read_date(tokens: list[str], i: int) -> tuple[Date, int] | None:
     if iso is not None:
         y, m, d = (int(g) for g in iso.groups())
         return (Date(y, m, d), i + 1) if 1 <= m <= 12 and 1 <= d <= 31 else None
+    if _NUMERIC_DATE_TOKEN.fullmatch(tokens[i]):  # as a cell alone reads it (slashes month first, dots day first)
+        date = parse_date(tokens[i])
+        return (date, i + 1) if date is not None else None
     if tokens[i] in _MONTHS:
         return _read_month_first(tokens, i)
     if _day(tokens[i]) is not None:
@@ -324,6 +338,8 @@ def _digits_value(digits: str) -> float:
 def _read_number(tokens: list[str], i: int) -> tuple[float, int, bool] | None:
     """(value, end, ordinal) of the number at token ``i``: digits (with an ordinal
     or unit suffix, a following ``%`` or scale word) or number words."""
+    if _DURATION_TOKEN.fullmatch(tokens[i]):  # 4:47 → 287 seconds, as a column of durations holds it
+        return parse_duration(tokens[i]), i + 1, False  # type: ignore[return-value]
     m = _NUMBER_TOKEN.fullmatch(tokens[i])
     if m is None:
         return _read_number_words(tokens, i)
@@ -391,7 +407,23 @@ def _constants_at(question: Question, i: int, taken: list[bool], found: list[Con
     if number is None or any(taken[i : number[1]]):
         return i + 1
     value, end, ordinal = number
+    era = _era_after(tokens, end) if not ordinal and end == i + 1 and tokens[i].isdigit() else None
+    if era is not None:  # 500 bc: the year -500, as a cell "500 BC" reads
+        end = era
+        value = -value
+        text = question.span_text(i, end)
+        found.append(Constant("number", value, i, end, text))
+        found.append(Constant("date", Date(int(value), None, None), i, end, text))
+        return end
     found.append(Constant("number", value, i, end, question.span_text(i, end), ordinal=ordinal))
     if end == i + 1 and _is_year_token(tokens[i]):
         found.append(Constant("date", Date(int(tokens[i]), None, None), i, end, question.span_text(i, end)))
     return end
+
+
+def _era_after(tokens: list[str], j: int) -> int | None:
+    """The index after ``bc``/``bce``/``b.c.`` starting at token ``j``, or None."""
+    for form in sorted(_BEFORE_ERA, key=len, reverse=True):
+        if tuple(tokens[j : j + len(form)]) == form:
+            return j + len(form)
+    return None

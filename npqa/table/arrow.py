@@ -32,15 +32,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from npqa.table.column import KIND_THRESHOLD, Column
-from npqa.table.text import collapse_whitespace, match_blob
+from npqa.table.column import KIND_THRESHOLD, Column, is_duration_column
+from npqa.table.conventions import CANDIDATE, COMMA, EITHER, POINT, Decision, decide_votes, tally
+from npqa.table.text import ascii_lower, collapse_whitespace, match_blob
 from npqa.table.values import (
     DATE_FULL,
     DATE_NONE,
     DATE_YEAR,
+    DEFAULT_CONVENTIONS,
     MAX_DATE_CHARS,
     YEAR_MAX,
     YEAR_MIN,
+    Conventions,
     Date,
     ParsedCells,
     parse_cells,
@@ -73,6 +76,7 @@ _MAYBE_DIGIT = r"[0-9]|[^\x00-\x{24f}]"
 digit, or a character beyond Latin Extended-B (no other decimal digit lies below
 U+0250), so accented Latin text is never sent to :func:`npqa.table.values.read_cell` for one."""
 _GROUP_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+_DURATION_HINT = r"[0-9]\s*[:hHmM]"  # values._DURATION_HINT: every duration text matches it
 
 
 def available() -> bool:
@@ -133,7 +137,9 @@ class ArrowColumn(Column):
     only ``kind`` is computed up front.
     """
 
-    def __init__(self, name: str, raw: "pa.StringArray") -> None:  # noqa: D107 - no dataclass __init__
+    def __init__(  # noqa: D107 - no dataclass __init__
+        self, name: str, raw: "pa.StringArray", decimal: str | None = None, notes: tuple[str, ...] = ()
+    ) -> None:
         self.name = name
         self._n = len(raw)
         head = raw.slice(0, 10_000)
@@ -152,12 +158,17 @@ class ArrowColumn(Column):
             unit, spread = self.arr, None
         self._units = (unit, spread) if spread is not None else None  # texts are read per distinct text
         empty, plain, complex_, number, year = _classify(unit)  # each (U,)
+        self.decision = _decide(unit, plain, name, decimal)
+        self.conventions = self.decision.conventions
+        self.notes = notes or self.decision.notes
+        if self.conventions.decimal == ",":  # no text is a plain decimal: all are read by read_cell
+            empty, plain, complex_, number, year = _classify(unit, point=False)
         if spread is not None:
             empty, plain, complex_, number, year = (a[spread] for a in (empty, plain, complex_, number, year))
         self._empty, self._plain, self._complex = empty, plain, complex_  # bool (R,): complex rows need read_cell
         self._plain_numbers = number[plain]  # float64 (P,): the plain-decimal rows' numbers, in row order
         self._plain_is_year = year[plain]  # bool (P,): … that are four-digit years (dates too)
-        self._parsed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._parsed: tuple[np.ndarray, ...] | None = None
         self._seen_dates: set[Date] = set()  # dates of every text read so far
         self._number_hits: dict[float, bool] = {}
         self.kind = self._decide_kind()
@@ -173,7 +184,33 @@ class ArrowColumn(Column):
 
     @property
     def numbers(self) -> np.ndarray:
-        return self._values()[0]
+        numbers = self._values()[0]
+        if self._is_duration:
+            durations = self._values()[4]
+            return np.where(np.isnan(durations), numbers, durations)
+        return numbers
+
+    @property
+    def durations(self) -> np.ndarray:
+        return self._values()[4]
+
+    @property
+    def duration_numbers(self) -> bool:  # type: ignore[override]
+        return self._is_duration
+
+    @functools.cached_property
+    def _is_duration(self) -> bool:
+        """:func:`npqa.table.column.is_duration_column`, parsing only when enough rows look like one."""
+        import pyarrow.compute as pc
+
+        total = int((~self._empty).sum())
+        if self.kind != "number" or not is_duration_column(int(self._complex.sum()), total):
+            return False  # durations are numbers, and no plain decimal is one
+        hint = pc.match_substring_regex(self.arr, _DURATION_HINT)
+        if not is_duration_column(int(pc.sum(hint).as_py() or 0), total):
+            return False
+        durations = self._values()[4]
+        return is_duration_column(int((~np.isnan(durations) & ~self._empty).sum()), total)
 
     @property
     def numbers2(self) -> np.ndarray:
@@ -241,6 +278,8 @@ class ArrowColumn(Column):
         return hit
 
     def _has_number(self, value: float) -> bool:
+        if self._is_duration:
+            return bool(np.any(np.abs(self.numbers - value) < 1e-6))
         if np.any(np.abs(self._plain_numbers - value) < 1e-6):
             return True
         if not self._complex.any():
@@ -295,29 +334,45 @@ class ArrowColumn(Column):
 
         return np.asarray(pc.less_equal(pc.utf8_length(self.arr), MAX_DATE_CHARS).to_numpy(zero_copy_only=False))
 
+    # -- what finding summary rows asks -------------------------------------------------
+    def rows_with(self, text: str) -> np.ndarray:
+        """bool (R,): the rows whose display text equals ``text`` ignoring ASCII case."""
+        import pyarrow.compute as pc
+
+        hit = pc.equal(pc.ascii_lower(self.arr), ascii_lower(text))
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+    def text_at(self, rows: Sequence[int]) -> list[str]:
+        """The display texts of ``rows``."""
+        import pyarrow as pa
+
+        return self.arr.take(pa.array(list(rows), type=pa.int64())).to_pylist()
+
     # -- parsing ---------------------------------------------------------------------------
-    def _read_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(numbers, numbers2, dates, date_kinds) of ``rows``, each distinct text read once."""
+    def _read_rows(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(numbers, numbers2, dates, date_kinds, durations) of ``rows``, each distinct text read once."""
         import pyarrow as pa
 
         if self._units is not None:
             texts, spread = self._units
             entries, idx = np.unique(spread[rows], return_inverse=True)  # (E,) distinct texts of the rows
-            parsed = parse_distinct(texts.take(pa.array(entries)))
+            parsed = parse_distinct(texts.take(pa.array(entries)), self.conventions)
         else:
             encoded = self.arr.take(pa.array(rows)).dictionary_encode()
-            parsed = parse_distinct(encoded.dictionary)
+            parsed = parse_distinct(encoded.dictionary, self.conventions)
             idx = encoded.indices.to_numpy()
         self._seen_dates.update(d for d in parsed.dates.tolist() if d is not None)
-        return parsed.numbers[idx], parsed.numbers2[idx], parsed.dates[idx], parsed.date_kinds[idx]
+        durations = parsed.durations[idx]  # type: ignore[index]
+        return parsed.numbers[idx], parsed.numbers2[idx], parsed.dates[idx], parsed.date_kinds[idx], durations
 
-    def _values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(numbers, numbers2, dates (object), date_kinds) of every row, read on first use."""
+    def _values(self) -> tuple[np.ndarray, ...]:
+        """(numbers, numbers2, dates (object), date_kinds, durations) of every row, read on first use."""
         if self._parsed is None:
             n = self._n
             numbers, numbers2 = np.full(n, np.nan), np.full(n, np.nan)  # (R,), (R,)
             dates = np.empty(n, dtype=object)  # (R,)
             kinds = np.zeros(n, dtype=np.int8)  # (R,)
+            durations = np.full(n, np.nan)  # (R,)
             plain = np.flatnonzero(self._plain)
             if len(plain):
                 values = self._plain_numbers
@@ -332,9 +387,9 @@ class ArrowColumn(Column):
                     kinds[year_rows] = DATE_YEAR
             rows = np.flatnonzero(self._complex)
             if len(rows):
-                numbers[rows], numbers2[rows], dates[rows], kinds[rows] = self._read_rows(rows)
-            self._parsed = (numbers, numbers2, dates, kinds)
-        return self._parsed  # type: ignore[return-value]
+                numbers[rows], numbers2[rows], dates[rows], kinds[rows], durations[rows] = self._read_rows(rows)
+            self._parsed = (numbers, numbers2, dates, kinds, durations)
+        return self._parsed
 
     def _decide_kind(self) -> str:
         """:func:`npqa.table.read._column_kind` of the column, reading rows only when
@@ -365,7 +420,7 @@ class ArrowColumn(Column):
         return "text"
 
     def _kind_from_values(self, total: int) -> str:
-        numbers, _, _, kinds = self._values()
+        numbers, _, _, kinds, _ = self._values()
         nonempty = ~self._empty
 
         def share(mask: np.ndarray) -> float:
@@ -387,10 +442,11 @@ _MONTH_DAY_YEAR = r"^(?P<month>" + "|".join(_MONTH_NAMES) + r") (?P<day>[0-9]{1,
 _DAYS_IN_MONTH = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
-def parse_distinct(texts: "pa.StringArray") -> ParsedCells:
+def parse_distinct(texts: "pa.StringArray", conventions: Conventions = DEFAULT_CONVENTIONS) -> ParsedCells:
     """:func:`npqa.table.values.parse_cells` of distinct collapsed texts, with the two commonest
     date shapes read by vectorised kernels: ``2004-05-03`` (number 2004, number2 5)
-    and ``May 3, 2004`` (number 3, number2 2004); the rest go to ``parse_cells``."""
+    and ``May 3, 2004`` (number 3, number2 2004), which read alike under any
+    conventions and are no durations; the rest go to ``parse_cells``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -398,13 +454,13 @@ def parse_distinct(texts: "pa.StringArray") -> ParsedCells:
     mdy = np.asarray(pc.match_substring_regex(texts, _MONTH_DAY_YEAR).to_numpy(zero_copy_only=False), dtype=bool)
     rest = np.flatnonzero(~(iso | mdy))
     if len(rest) == len(texts):
-        return parse_cells(texts.to_pylist())
+        return parse_cells(texts.to_pylist(), conventions)
     n = len(texts)
     out = ParsedCells(np.full(n, np.nan), np.full(n, np.nan), np.empty(n, dtype=object), np.zeros(n, dtype=np.int8))
     if len(rest):
-        part = parse_cells(texts.take(pa.array(rest)).to_pylist())
-        out.numbers[rest], out.numbers2[rest], out.dates[rest], out.date_kinds[rest] = (
-            part.numbers, part.numbers2, part.dates, part.date_kinds
+        part = parse_cells(texts.take(pa.array(rest)).to_pylist(), conventions)
+        out.numbers[rest], out.numbers2[rest], out.dates[rest], out.date_kinds[rest], out.durations[rest] = (  # type: ignore[index]
+            part.numbers, part.numbers2, part.dates, part.date_kinds, part.durations
         )
 
     def ints(arr: "pa.Array") -> np.ndarray:
@@ -435,12 +491,12 @@ def parse_distinct(texts: "pa.StringArray") -> ParsedCells:
     return out
 
 
-def _classify(texts: "pa.StringArray") -> tuple[np.ndarray, ...]:
+def _classify(texts: "pa.StringArray", point: bool = True) -> tuple[np.ndarray, ...]:
     """(empty, plain, complex, number, year) per collapsed text, each (N,):
     empty text; a plain decimal (its ``number``, and ``year`` when it is a
-    four-digit year in range); "complex", text only :func:`npqa.table.values.read_cell`
-    can read (a digit or non-ASCII character, or short with a month word). The
-    rest holds no number and no date."""
+    four-digit year in range; only with a decimal ``point``); "complex", text only
+    :func:`npqa.table.values.read_cell` can read (a digit or non-ASCII character,
+    or short with a month word). The rest holds no number and no date."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -449,7 +505,7 @@ def _classify(texts: "pa.StringArray") -> tuple[np.ndarray, ...]:
 
     n = len(texts)
     empty = flags(pc.equal(texts, ""))
-    plain = flags(pc.match_substring_regex(texts, _PLAIN))
+    plain = flags(pc.match_substring_regex(texts, _PLAIN)) if point else np.zeros(n, dtype=bool)
     number = np.full(n, np.nan)
     year = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(plain)
@@ -470,6 +526,38 @@ def _classify(texts: "pa.StringArray") -> tuple[np.ndarray, ...]:
             hit[ask] = flags(pc.match_substring_regex(sub.take(pa.array(ask)), _MONTH_START))
         complex_[rows] = hit
     return empty, plain, complex_, number, year
+
+
+def _decide(texts: "pa.StringArray", plain: np.ndarray, name: str, decimal: str | None) -> Decision:
+    """:func:`npqa.table.conventions.decide` of ``texts``: the ``plain`` decimals (most of a
+    big numeric column; bool (N,)) are tallied by kernels, the other texts that can
+    vote in Python (:func:`npqa.table.conventions.tally`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    other = texts.filter(pa.array(~plain))
+    candidates = other.filter(pc.match_substring_regex(other, CANDIDATE))
+    votes = tally(pc.unique(candidates).to_pylist() if len(candidates) else ())  # only these vote on dates
+    if decimal is None and plain.any():
+        numbers = texts.filter(pa.array(plain))  # _PLAIN: -?(d{1,3}(,ddd)+|d+)(.d+)?
+        commas = pc.count_substring(numbers, ",").to_numpy(zero_copy_only=False)  # (P,)
+        dot = pc.find_substring(numbers, ".").to_numpy(zero_copy_only=False)  # (P,) -1: none
+        fraction = pc.utf8_length(numbers).to_numpy(zero_copy_only=False) - dot - 1  # (P,)
+        zero_head = np.asarray(pc.match_substring_regex(numbers, "^-?0,").to_numpy(zero_copy_only=False), dtype=bool)
+        one = (commas == 1) & (dot < 0)  # 1,234 or 0,123
+        kinds = {  # conventions.number_vote of each plain decimal (the rest vote NONE)
+            COMMA: one & zero_head,
+            EITHER: one & ~zero_head,
+            POINT: (commas >= 2) | ((commas == 1) & (dot >= 0)) | ((commas == 0) & (dot >= 0) & (fraction != 3)),
+        }
+        conflict = (votes.count[COMMA] or kinds[COMMA].any()) and (votes.count[POINT] or kinds[POINT].any())
+        for kind, mask in kinds.items():
+            if mask.any():
+                hit = numbers.filter(pa.array(mask))
+                # distinct texts are counted only when a comma and a point vote compete (pc.unique is slow)
+                n = len(pc.unique(hit)) if conflict and kind != EITHER else int(mask.sum())
+                votes.add(kind, pc.min_max(hit)["min"].as_py(), n)
+    return decide_votes(votes, name, decimal)
 
 
 class _Cells:

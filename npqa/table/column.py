@@ -6,9 +6,12 @@ an :class:`npqa.table.arrow.ArrowColumn` whose values are computed on first use;
 an engine-backed column implements the same members. There are three layers:
 
 * **cells** (given by the reader): ``name``, ``kind``, ``n_rows`` and per row the
-  display ``texts``, the first ``numbers``, the ``numbers2`` after it and the
-  ``dates``; ``distinct``/``codes`` tie rows to distinct texts when every value is
-  a function of the text (``texts[r] == distinct[codes[r]]``), else ``None``;
+  display ``texts``, the first ``numbers`` (in a column of durations, the
+  duration in seconds), the ``numbers2`` after it, the ``dates`` and the
+  ``durations`` (seconds of ``1:23.45``, ``2:08:24``, ``2h 15m``);
+  ``distinct``/``codes`` tie rows to distinct texts when every value is a
+  function of the text (``texts[r] == distinct[codes[r]]``), else ``None``;
+  ``notes`` say what the reader guessed without being sure;
 * **arrays** (derived here, once, on first use): ``num``, ``year``, ``month``,
   ``day``, ``order`` (what max/min compare), ``nonempty``, ``first``, ``norm``
   (the padded match text of word-match), ``text_codes``, :meth:`Column.date_key`
@@ -16,7 +19,12 @@ an engine-backed column implements the same members. There are three layers:
   the model's features all read these, so every consumer sees the same values;
 * **linking's questions** (cheap answers a reader may give faster):
   :meth:`Column.lines`, :meth:`Column.has_number`, :meth:`Column.date_values`,
-  :attr:`Column.has_letters`.
+  :attr:`Column.has_letters`; and what finding summary rows asks,
+  :meth:`Column.rows_with` and :meth:`Column.text_at`.
+
+A :class:`Table` also knows its *summary rows* (a trailing ``Total`` or
+``Average`` row, header rows repeated inside the body: :mod:`npqa.table.summary`),
+which programs leave out of the rows they start from.
 """
 from __future__ import annotations
 
@@ -27,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from npqa.table.text import match_lines, padded
+from npqa.table.text import ascii_lower, match_lines, padded
 from npqa.table.values import Date
 
 KIND_THRESHOLD = 0.7
@@ -39,6 +47,14 @@ Measured on WTQ's 2,108 tables, 13,445 columns (``bench/bench_load.py --once
 choice is not sensitive. 0.7 leaves room for a few "—" or "n/a" cells in a
 numeric column while a column of names with the odd number stays text.
 """
+
+
+def is_duration_column(n_durations: int, n_nonempty: int) -> bool:
+    """A column whose non-empty cells are mostly durations (at least
+    :data:`KIND_THRESHOLD`) reads its numbers as seconds: a column of
+    race times then orders, sums and subtracts by time (its first numbers, the minutes
+    of ``1:48.64``, would tie)."""
+    return n_nonempty > 0 and n_durations / n_nonempty >= KIND_THRESHOLD
 
 
 class Column:
@@ -54,8 +70,11 @@ class Column:
     numbers: np.ndarray  # float64 (R,): the cell's (first) number, NaN where none
     numbers2: np.ndarray | None  # float64 (R,): the number after the first (3–1 → 1), NaN where none
     dates: Sequence[Date | None]  # (R,) the cell's date, None where none
+    durations: np.ndarray | None = None  # float64 (R,): seconds of the duration the cell starts with, NaN where none
     distinct: np.ndarray | Sequence[str] | None  # (U,) distinct texts (repeats allowed)
     codes: np.ndarray | None  # intp (R,): texts[r] == distinct[codes[r]]
+    notes: Sequence[str] = ()  # what the reader guessed without being sure (decimal commas, date order)
+    duration_numbers: bool = False  # the numbers are the durations in seconds (is_duration_column)
 
     @property
     def n_rows(self) -> int:
@@ -70,6 +89,13 @@ class Column:
     def num(self) -> np.ndarray:
         """float64 (R,): the cell's number, NaN where none."""
         return np.asarray(self.numbers, dtype=np.float64)
+
+    @functools.cached_property
+    def dur(self) -> np.ndarray:
+        """float64 (R,): the cell's duration in seconds, NaN where none."""
+        if self.durations is None:
+            return np.full(self.n_rows, np.nan)
+        return np.asarray(self.durations, dtype=np.float64)
 
     @functools.cached_property
     def first(self) -> np.ndarray | None:
@@ -153,7 +179,7 @@ class Column:
         numbers2 = None if self.numbers2 is None else np.asarray(self.numbers2)[first]
         return MemoryColumn(
             self.name, distinct, self.num[first], [self.dates[i] for i in first], self.kind,
-            numbers2, distinct, np.arange(len(distinct)),
+            numbers2, distinct, np.arange(len(distinct)), self.dur[first], self.notes, self.duration_numbers,
         )  # fmt: skip
 
     # -- what linking asks ---------------------------------------------------------------
@@ -185,6 +211,19 @@ class Column:
             return set(self.dates) - {None}  # type: ignore[arg-type]
         return {self.dates[i] for i in self.first.tolist()} - {None}  # type: ignore[union-attr, misc]
 
+    # -- what finding summary rows asks -------------------------------------------------
+    def rows_with(self, text: str) -> np.ndarray:
+        """bool (R,): the rows whose display text equals ``text`` ignoring ASCII case."""
+        want = ascii_lower(text)
+        if not self._tied():
+            return np.array([ascii_lower(t) == want for t in self.texts], dtype=bool).reshape(self.n_rows)
+        hit_u = np.array([ascii_lower(t) == want for t in self.distinct], dtype=bool)  # type: ignore[union-attr]
+        return hit_u[np.asarray(self.codes)]
+
+    def text_at(self, rows: Sequence[int]) -> list[str]:
+        """The display texts of ``rows``."""
+        return [self.texts[int(r)] for r in rows]
+
 
 @dataclass(eq=False)
 class MemoryColumn(Column):
@@ -198,6 +237,9 @@ class MemoryColumn(Column):
     numbers2: np.ndarray | None = None
     distinct: np.ndarray | Sequence[str] | None = field(default=None, repr=False)
     codes: np.ndarray | None = field(default=None, repr=False)
+    durations: np.ndarray | None = field(default=None, repr=False)
+    notes: Sequence[str] = ()
+    duration_numbers: bool = False
 
 
 @dataclass
@@ -232,6 +274,31 @@ class Table:
         return self.by_name[name]
 
     __getitem__ = column
+
+    @functools.cached_property
+    def summary_rows(self) -> np.ndarray:
+        """bool (R,): rows that summarise or repeat the others (a trailing ``Total``
+        row, a header row repeated in the body), found by :mod:`npqa.table.summary`.
+        Programs start from the other rows (:attr:`start_rows`); a word match still
+        reads them. Assign an array to override."""
+        from npqa.table.summary import find_summary_rows
+
+        return find_summary_rows(self.columns, self.n_rows)
+
+    @property
+    def start_rows(self) -> np.ndarray:
+        """bool (R,): the rows a program starts from (every row but the summary rows)."""
+        return ~self.summary_rows
+
+    @property
+    def notices(self) -> list[str]:
+        """What the reader guessed without being sure, and the summary rows left out."""
+        from npqa.table.summary import summary_notice
+
+        out = [note for c in self.columns for note in c.notes]
+        if self.summary_rows.any():
+            out.append(summary_notice(self.columns, self.summary_rows))
+        return out
 
 
 def first_rows(codes: np.ndarray, n: int) -> np.ndarray:

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from npqa.table.column import Table
-from npqa.table.text import STOP_WORDS, content_words, counted_words, match_lines, match_words, stem
+from npqa.table.text import (
+    STOP_WORDS, counted_words, match_lines, name_words, one_edit_deletes, within_one_edit, word_keys,
+)  # fmt: skip
 from npqa.table.values import Date
 
 def _stop_key(word: bytes) -> int:
@@ -98,6 +100,34 @@ class ColumnWords:
             words = self._counted[line] = counted_words(tuple(self.line_words(line)))
         return words
 
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The distinct words of the column's lines (empty for a column whose lines pass
+        :data:`VOCABULARY_MAX_BYTES`: linking forgives only on columns of that size)."""
+        if len(self.blob) > VOCABULARY_MAX_BYTES:
+            return frozenset()
+        return frozenset(w.decode("ascii") for w in set(self.blob.split()))
+
+    @functools.cached_property
+    def by_key(self) -> dict[str, list[str]]:
+        """Each :func:`word_keys` key of the vocabulary's words (with a letter), and the words having it."""
+        out: dict[str, list[str]] = {}
+        for word in sorted(self.vocabulary):
+            if not word.isdigit():
+                for key in word_keys(word):
+                    out.setdefault(key, []).append(word)
+        return out
+
+    @functools.cached_property
+    def by_delete(self) -> dict[str, list[str]]:
+        """Words of at least :data:`TYPO_MIN_LEN` letters, by every string one deletion away."""
+        out: dict[str, list[str]] = {}
+        for word in sorted(self.vocabulary):
+            if len(word) >= TYPO_MIN_LEN and word.isalpha():
+                for d in one_edit_deletes(word):
+                    out.setdefault(d, []).append(word)
+        return out
+
     def stop_lines_with(self, word: str) -> np.ndarray:
         """(H,) int64 sorted lines made of stop words alone that hold the stop word ``word``."""
         if self._stop_lines is None:
@@ -134,6 +164,13 @@ class ColumnWords:
                 self._all_stop = _all_stop_lines(self.blob, self.newlines) & short
         return self._all_stop
 
+
+VOCABULARY_MAX_BYTES = 4 << 20
+"""Columns whose match lines are longer than this (long free text on big tables) are
+not searched for inflected, abbreviated or mistyped words."""
+
+TYPO_MIN_LEN = 5
+"""Words shorter than this never link through a typo (question word or cell word)."""
 
 STOP_LINE_MAX_BYTES = 64
 """Longest line (match words with their spaces) that can count as stop words alone."""
@@ -174,7 +211,7 @@ class TableIndex:
     def __init__(self, table: Table) -> None:
         self.n_rows = table.n_rows
         self.n_cols = len(table.columns)
-        self.name_stems = [_name_stems(c.name) for c in table.columns]  # (C,)
+        self.name_keys = [tuple(word_keys(w) for w in name_words(c.name)) for c in table.columns]  # (C,) per name word
         self._columns = list(table.columns)  # not the Table: the cache must not keep it alive
         self._words: list[ColumnWords | None] = [None] * self.n_cols
         self._dates: list[list[Date] | None] = [None] * self.n_cols
@@ -208,6 +245,34 @@ class TableIndex:
         """Some cell's words are exactly ``words``."""
         return any(self.words(j).has_exact(words) for j in range(self.n_cols))
 
+    def forgiven(self, word: str) -> tuple[str, str] | None:
+        """A cell word that a question word found in no cell may stand for, and how:
+        ``(cell word, "key")`` when their :func:`word_keys` meet (``singles`` →
+        ``single``, ``won`` → ``win``, ``saint`` → ``st``), else ``(cell word, "typo")``
+        when both have at least :data:`TYPO_MIN_LEN` letters and one edit apart
+        (``lodon`` → ``london``); ``None`` when there is none. Among several, the one
+        found in the most columns, then the first in column order."""
+        found: dict[str, list[int]] = {}
+        keys = word_keys(word)
+        for j in range(self.n_cols):
+            by_key = self.words(j).by_key
+            for key in keys:
+                for cell_word in by_key.get(key, ()):
+                    if cell_word != word:
+                        found.setdefault(cell_word, []).append(j)
+        if found:
+            return _most_columns(found), "key"
+        if len(word) < TYPO_MIN_LEN or not word.isalpha():
+            return None
+        deletes = one_edit_deletes(word)
+        for j in range(self.n_cols):
+            by_delete = self.words(j).by_delete
+            for d in deletes:
+                for cell_word in by_delete.get(d, ()):
+                    if cell_word != word and within_one_edit(word, cell_word):
+                        found.setdefault(cell_word, []).append(j)
+        return (_most_columns(found), "typo") if found else None
+
     def has_number(self, j: int, value: float) -> bool:
         """Some cell of column j holds ``value`` (within 1e-6) as its number."""
         return self._columns[j].has_number(value)
@@ -228,9 +293,9 @@ def index_table(table: Table) -> TableIndex:
     return TableIndex(table)
 
 
-def _name_stems(name: str) -> frozenset[str]:
-    words = match_words(name)
-    return frozenset(stem(w) for w in (content_words(words) or words))
+def _most_columns(found: dict[str, list[int]]) -> str:
+    """The word found in the most distinct columns, then the one found first."""
+    return min(found, key=lambda w: (-len(set(found[w])), min(found[w]), w))
 
 
 def _date_keys(dates: list[Date], mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:

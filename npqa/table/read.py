@@ -34,9 +34,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from npqa.errors import TableError
-from npqa.table.column import KIND_THRESHOLD, MemoryColumn, Table
+from npqa.table.column import KIND_THRESHOLD, MemoryColumn, Table, is_duration_column
 from npqa.table.formats import KINDS, open_table
 from npqa.table.text import collapse_whitespace
+from npqa.table.conventions import Decision, decide, file_note, follow_file
 from npqa.table.values import DATE_FULL, DATE_NONE, ParsedCells, parse_cells
 
 SNIFF_DELIMITERS = ",\t;|"
@@ -76,6 +77,7 @@ def load_table(
     encoding: str | None = None,
     header: bool = True,
     sheet: str | None = None,
+    decimal: str | None = None,
 ) -> Table:
     """Read a table from a path, ``"-"`` (stdin bytes) or a DataFrame.
 
@@ -86,13 +88,16 @@ def load_table(
 
     ``sep`` overrides delimiter sniffing (``"\\t"`` and ``"tab"`` mean a tab),
     ``encoding`` overrides UTF-8/cp1252 detection, ``header=False`` names the
-    columns ``column_1``… and keeps the first line as data. A DataFrame keeps its
-    own column labels as the header. Raises :class:`TableError` naming the
-    source for a missing, empty, binary or undecodable file and for a table with
-    no rows or no columns.
+    columns ``column_1``… and keeps the first line as data, ``decimal`` (``","``
+    or ``"."``) overrides the per-column guess of the decimal mark
+    (:mod:`npqa.table.conventions`). A DataFrame keeps its own column labels as
+    the header. Raises :class:`TableError` naming the source for a missing,
+    empty, binary or undecodable file, for a table with no rows or no columns and
+    for a decimal mark other than ``,`` or ``.``.
     """
+    decimal = _normalise_decimal(decimal, str(source) if not _is_dataframe(source) else "<dataframe>")
     if _is_dataframe(source):
-        return table_from_dataframe(source)  # type: ignore[arg-type]
+        return table_from_dataframe(source, decimal=decimal)  # type: ignore[arg-type]
     if str(source) == "-":
         what, data = "<stdin>", sys.stdin.buffer.read()
     else:
@@ -100,23 +105,33 @@ def load_table(
     name = "" if str(source) == "-" else Path(source).name
     opened = open_table(data, what, name, sep=sep, encoding=encoding, header=header, sheet=sheet)
     if opened.grid is not None:  # a typed table: a sheet, Parquet, JSON records
-        return table_from_grid(opened.grid, opened.what, header=opened.header)
+        return table_from_grid(opened.grid, opened.what, header=opened.header, decimal=decimal)
     what, data = opened.what, opened.text  # CSV/TSV bytes, unpacked from .gz or .zip if need be
     if len(data) >= _arrow_min_bytes() and encoding is None:
-        table = _big_utf8_table(data, sep, what, header)
+        table = _big_utf8_table(data, sep, what, header, decimal)
         if table is not None:
             return table
     text = _decode(data, encoding, what)
     dialect = _choose_dialect(text, _normalise_sep(sep, what))
     if len(data) >= _arrow_min_bytes() and not dialect.backslash_escapes:
-        table = _arrow_table(text.encode("utf-8"), dialect.sep, what, header)
+        table = _arrow_table(text.encode("utf-8"), dialect.sep, what, header, decimal)
         if table is not None:
             return table
     grid = _parse_grid(text, dialect, what)
-    return table_from_grid(grid, what, header=header)
+    return table_from_grid(grid, what, header=header, decimal=decimal, sep=dialect.sep)
 
 
-def _big_utf8_table(data: bytes, sep: str | None, what: str, header: bool) -> Table | None:
+def _normalise_decimal(decimal: str | None, what: str) -> str | None:
+    aliases = {"comma": ",", "point": ".", "dot": "."}
+    if decimal is None:
+        return None
+    decimal = aliases.get(decimal, decimal)
+    if decimal not in (",", "."):
+        raise TableError(what, f"decimal mark must be ',' or '.', got {decimal!r}")
+    return decimal
+
+
+def _big_utf8_table(data: bytes, sep: str | None, what: str, header: bool, decimal: str | None) -> Table | None:
     """A big RFC 4180 UTF-8 file read by pyarrow straight from its bytes, or ``None``
     (then the file takes the usual path, which decodes it first).
 
@@ -134,7 +149,7 @@ def _big_utf8_table(data: bytes, sep: str | None, what: str, header: bool) -> Ta
             return None
         head = data[: err.start].decode("utf-8")
     _refuse_binary(head, what)
-    return _arrow_table(data, _normalise_sep(sep, what) or sniff_delimiter(head), what, header)
+    return _arrow_table(data, _normalise_sep(sep, what) or sniff_delimiter(head), what, header, decimal)
 
 
 def _arrow_min_bytes() -> int:
@@ -143,7 +158,7 @@ def _arrow_min_bytes() -> int:
     return arrowtable.ARROW_MIN_BYTES
 
 
-def _arrow_table(data: bytes, sep: str, what: str, header: bool) -> Table | None:
+def _arrow_table(data: bytes, sep: str, what: str, header: bool, decimal: str | None) -> Table | None:
     """The table read by pyarrow with lazily computed columns (:mod:`npqa.table.arrow`),
     or ``None`` when pyarrow is missing or refuses the text."""
     from npqa.table import arrow as arrowtable
@@ -160,8 +175,13 @@ def _arrow_table(data: bytes, sep: str, what: str, header: bool) -> Table | None
     names = unique_names(raw_names)
     from concurrent.futures import ThreadPoolExecutor
 
+    cells = [c for _, c in raw]
     with ThreadPoolExecutor(max_workers=2) as pool:  # the kernels release the GIL: two cores, two columns
-        columns = list(pool.map(arrowtable.ArrowColumn, names, [cells for _, cells in raw]))
+        columns = list(pool.map(arrowtable.ArrowColumn, names, cells, [decimal] * len(names)))
+    if decimal is None:
+        for j in follow_file([c.decision for c in columns], sep):
+            example = columns[j].decision.either_example
+            columns[j] = arrowtable.ArrowColumn(names[j], cells[j], ",", (file_note(names[j], example),))
     return Table(columns, what)
 
 
@@ -171,7 +191,7 @@ def _is_dataframe(source: object) -> bool:
     return pandas is not None and isinstance(source, pandas.DataFrame)
 
 
-def table_from_dataframe(frame: pd.DataFrame, source: str = "<dataframe>") -> Table:
+def table_from_dataframe(frame: pd.DataFrame, source: str = "<dataframe>", *, decimal: str | None = None) -> Table:
     """A table from a DataFrame: labels become names, missing values become ""."""
     if frame.shape[1] == 0:
         raise TableError(source, "no columns")
@@ -180,11 +200,14 @@ def table_from_dataframe(frame: pd.DataFrame, source: str = "<dataframe>") -> Ta
     for j in range(frame.shape[1]):
         values = frame.iloc[:, j]
         cells[1:, j] = values.astype(object).where(values.notna(), "").map(str).to_numpy()
-    return table_from_grid(cells, source, header=True)
+    return table_from_grid(cells, source, header=True, decimal=decimal)
 
 
-def table_from_grid(grid: np.ndarray, source: str, *, header: bool = True) -> Table:
-    """A table from a 2-D object array of raw cell strings (first row = header if ``header``)."""
+def table_from_grid(
+    grid: np.ndarray, source: str, *, header: bool = True, decimal: str | None = None, sep: str | None = None
+) -> Table:
+    """A table from a 2-D object array of raw cell strings (first row = header if ``header``);
+    ``decimal`` as in :func:`load_table`; ``sep``, the file's separator, when it came from one."""
     if grid.ndim != 2 or grid.shape[1] == 0:
         raise TableError(source, "no columns")
     if header:
@@ -197,7 +220,13 @@ def table_from_grid(grid: np.ndarray, source: str, *, header: bool = True) -> Ta
         if "\x00" in raw:  # SQLite cannot name a column with a NUL (files with NUL never get here)
             raise TableError(source, f"column {i + 1}'s name contains a NUL character")
     names = unique_names(raw_names)
-    return Table([make_column(name, body[:, j]) for j, name in enumerate(names)], source)
+    made = [_make_column(name, body[:, j], decimal) for j, name in enumerate(names)]
+    columns = [column for column, _ in made]
+    if decimal is None:
+        for j in follow_file([d for _, d in made], sep):
+            note = file_note(names[j], made[j][1].either_example)
+            columns[j] = _make_column(names[j], body[:, j], ",", (note,))[0]
+    return Table(columns, source)
 
 
 def table_to_dataframe(table: Table) -> pd.DataFrame:
@@ -229,24 +258,45 @@ def unique_names(raw: list[str]) -> list[str]:
     return out
 
 
-def make_column(name: str, raw_cells: np.ndarray | list[str]) -> MemoryColumn:
-    """A column from raw cell strings; each distinct string is cleaned and parsed once."""
+def make_column(name: str, raw_cells: np.ndarray | list[str], decimal: str | None = None) -> MemoryColumn:
+    """A column from raw cell strings; each distinct string is cleaned and parsed once,
+    with the conventions (decimal mark, day/month order) its cells show
+    (:func:`npqa.table.conventions.decide`; ``decimal`` overrides the mark)."""
+    return _make_column(name, raw_cells, decimal)[0]
+
+
+def _make_column(
+    name: str, raw_cells: np.ndarray | list[str], decimal: str | None, notes: tuple[str, ...] = ()
+) -> tuple[MemoryColumn, Decision]:
+    """:func:`make_column` and how its conventions were decided (``notes`` replace the decision's)."""
     import pandas as pd
 
     codes, uniques = pd.factorize(np.asarray(raw_cells, dtype=object), use_na_sentinel=False)
     texts_u = _collapsed_texts(uniques)  # (U,) whitespace collapsed
-    parsed = parse_cells(texts_u)
+    decision = decide(texts_u.tolist(), name, decimal)
+    parsed = parse_cells(texts_u, decision.conventions)
+    counts = np.bincount(codes, minlength=len(texts_u))  # (U,) rows per distinct text
+    numbers = parsed.numbers
+    nonempty = texts_u != ""  # (U,)
+    durations = is_duration_column(int(counts[~np.isnan(parsed.durations) & nonempty].sum()), int(counts[nonempty].sum()))
+    if durations:
+        numbers = np.where(np.isnan(parsed.durations), parsed.numbers, parsed.durations)  # (U,)
     kind = _column_kind(codes, texts_u, parsed)
-    return MemoryColumn(
+    column = MemoryColumn(
         name=name,
         texts=texts_u[codes].tolist(),
-        numbers=parsed.numbers[codes],
+        numbers=numbers[codes],
         dates=parsed.dates[codes].tolist(),
         kind=kind,
         numbers2=parsed.numbers2[codes],
         distinct=texts_u,
         codes=codes,
+        durations=parsed.durations[codes],
+        notes=notes or decision.notes,
+        duration_numbers=durations,
     )
+    return column, decision
+
 
 
 def _collapsed_texts(cells: np.ndarray) -> np.ndarray:

@@ -5,6 +5,11 @@
   the SQL of word-match compare (lower-case ASCII, diacritics dropped), so the
   three can never disagree; :func:`match_words`, :func:`padded`,
   :func:`stem` and the stop words build on it;
+* linking that forgives compares *keys* rather than words: :func:`word_keys`
+  (abbreviations such as ``dept``/``st``/``jan``, irregular forms such as
+  ``won``/``men``, then :func:`stem`), :func:`name_words` (a header's words:
+  ``camelCase`` split, unit words such as ``(m)`` or ``_kg`` left out) and
+  :func:`within_one_edit` (typos);
 * the fast versions beside it compute the same for many texts at once:
   :func:`match_lines` (one byte string for a column), :func:`normalise_lines`,
   and, for pyarrow arrays, :func:`latin_match_text` and :func:`match_blob`.
@@ -26,6 +31,15 @@ if TYPE_CHECKING:
 def collapse_whitespace(text: str) -> str:
     """Runs of any whitespace (newlines, tabs, NBSP) become one space; ends trimmed."""
     return " ".join(text.split())
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with its ASCII letters lower-cased and nothing else changed (what
+    pyarrow's ``ascii_lower`` does, so both readers compare texts alike)."""
+    return text.translate(_ASCII_LOWER)
 
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -63,11 +77,14 @@ STOP_WORDS = frozenset(
 
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light suffix stemmer for matching names: plurals, ``-ing``, ``-ed``.
+    """A light suffix stemmer for matching names: plurals, ``-ing``, ``-ed`` (a doubled
+    final consonant undoubled: ``scrapped`` → ``scrap``), ``-men`` → ``-man``.
 
-    >>> [stem(w) for w in ["years", "matches", "countries", "played", "goals", "class"]]
-    ['year', 'match', 'country', 'play', 'goal', 'class']
+    >>> [stem(w) for w in ["years", "matches", "countries", "played", "goals", "class", "scrapped", "freshmen"]]
+    ['year', 'match', 'country', 'play', 'goal', 'class', 'scrap', 'freshman']
     """
+    if len(word) > 4 and word.endswith("men"):
+        return word[:-3] + "man"
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
@@ -76,8 +93,118 @@ def stem(word: str) -> str:
         word = word[:-1]
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            if word[-1] == word[-2] and word[-1] in "bdgmnprt":
+                word = word[:-1]
+            return word
     return word
+
+
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    **{m[:3]: (m,) for m in "january february march april june july august september october november december".split()},
+    "sept": ("september",),
+    **{d[:3]: (d,) for d in "monday tuesday wednesday thursday friday saturday sunday".split()},
+    "tues": ("tuesday",), "thur": ("thursday",), "thurs": ("thursday",),
+    "st": ("saint", "street"), "ste": ("sainte",), "mt": ("mount",), "ft": ("fort", "feet"), "pt": ("point",),
+    "ave": ("avenue",), "av": ("avenue",), "rd": ("road",), "blvd": ("boulevard",), "hwy": ("highway",),
+    "dept": ("department",), "univ": ("university",), "intl": ("international",), "natl": ("national",),
+    "govt": ("government",), "assn": ("association",), "dist": ("district",), "co": ("company", "county"),
+    "corp": ("corporation",), "inc": ("incorporated",), "ltd": ("limited",), "bros": ("brothers",),
+    "jr": ("junior",), "sr": ("senior",), "dr": ("doctor", "drive"), "gen": ("general",), "lt": ("lieutenant",),
+    "capt": ("captain",), "col": ("colonel",), "sgt": ("sergeant",), "pres": ("president",), "gov": ("governor",),
+    "sen": ("senator",), "rep": ("representative",), "dem": ("democrat", "democratic"), "ind": ("independent",),
+    "no": ("number",), "nos": ("number",), "num": ("number",), "pos": ("position",), "pts": ("points",),
+    "pop": ("population",), "avg": ("average",), "yr": ("year",), "yrs": ("year",), "hr": ("hour",),
+    "hrs": ("hour",), "min": ("minute",), "mins": ("minute",), "sec": ("second",), "secs": ("second",),
+    "apps": ("appearances",), "gls": ("goals",), "att": ("attendance",), "pct": ("percent",),
+    "elev": ("elevation",), "est": ("established",), "vs": ("versus",),
+}  # fmt: skip
+"""Short forms and the words they stand for (lower-case match words, no dots):
+day and month names, place and title words, usual header abbreviations."""
+
+IRREGULAR: dict[str, str] = {
+    "won": "win", "lost": "lose", "ran": "run", "led": "lead", "held": "hold", "began": "begin", "begun": "begin",
+    "gave": "give", "given": "give", "took": "take", "taken": "take", "went": "go", "gone": "go", "came": "come",
+    "made": "make", "built": "build", "wrote": "write", "written": "write", "sang": "sing", "sung": "sing",
+    "drove": "drive", "driven": "drive", "chose": "choose", "chosen": "choose", "became": "become", "did": "do",
+    "done": "do", "had": "have", "has": "have", "got": "get", "beat": "beat", "beaten": "beat", "fought": "fight",
+    "sold": "sell", "bought": "buy", "told": "tell", "left": "leave", "met": "meet", "paid": "pay", "fell": "fall",
+    "fallen": "fall", "flew": "fly", "flown": "fly", "grew": "grow", "grown": "grow", "knew": "know",
+    "known": "know", "rode": "ride", "ridden": "ride", "rose": "rise", "risen": "rise", "saw": "see", "seen": "see",
+    "spoke": "speak", "spoken": "speak", "stood": "stand", "struck": "strike", "swam": "swim", "swum": "swim",
+    "threw": "throw", "thrown": "throw", "wore": "wear", "worn": "wear", "children": "child", "people": "person",
+    "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose", "lives": "life", "wives": "wife",
+    "leaves": "leaf", "halves": "half", "wolves": "wolf", "knives": "knife", "shelves": "shelf", "indices": "index",
+    "criteria": "criterion", "phenomena": "phenomenon", "media": "medium", "alumni": "alumnus",
+}  # fmt: skip
+"""Irregular forms and their dictionary word (what :func:`stem` cannot undo)."""
+
+
+@lru_cache(maxsize=1 << 16)
+def word_keys(word: str) -> frozenset[str]:
+    """The keys a match word is compared by when linking forgives: its :func:`stem`
+    (after :data:`IRREGULAR`), and the stems of the words it may abbreviate
+    (:data:`ABBREVIATIONS`); a final ``e`` is dropped from each so ``produce`` and
+    ``produced`` meet. Two words are the same word for linking when their keys meet.
+
+    >>> sorted(word_keys("st")), sorted(word_keys("saint")), sorted(word_keys("won"))
+    (['saint', 'st', 'street'], ['saint'], ['win'])
+    """
+    forms = (word, *ABBREVIATIONS.get(word, ()))
+    keys = set()
+    for form in forms:
+        key = stem(IRREGULAR.get(form, form))
+        keys.add(key[:-1] if len(key) > 4 and key.endswith("e") else key)
+    return frozenset(keys)
+
+
+UNIT_WORDS = frozenset(
+    """m km cm mm kg g lb lbs ft mi mph kmh km2 m2 sq h s sec secs min mins hr hrs usd eur gbp pct kw hp ps cc
+    l ml cm3 mw gw kwh""".split()
+)
+"""Unit words a header may carry (``Height (m)``, ``weight_kg``): left out of its name words."""
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+@lru_cache(maxsize=1 << 16)
+def name_words(name: str) -> tuple[str, ...]:
+    """The words a header is matched by, word by word: ``camelCase`` and
+    ``HTTPServer`` split, then its match words (so ``snake_case`` and ``ALL_CAPS``
+    split too), stop words and unit words left out when other words remain.
+
+    >>> name_words("totalPoints"), name_words("HEIGHT_M"), name_words("Weight (kg)"), name_words("No.")
+    (('total', 'points'), ('height',), ('weight',), ('no',))
+    """
+    words = match_words(_CAMEL.sub(" ", name))
+    content = tuple(w for w in words if w not in STOP_WORDS) or words
+    return tuple(w for w in content if w not in UNIT_WORDS) or content
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """``a`` becomes ``b`` by at most one insertion, deletion, substitution or swap of
+    two neighbouring letters."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True  # one substitution
+        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]  # a swap
+    return a[i:] == b[i + 1 :]  # one insertion into a
+
+
+def one_edit_deletes(word: str) -> set[str]:
+    """``word`` and every string one deletion away: two words within one edit
+    share one of these (how a column's words are indexed for typos)."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 _ASCII_WORD = re.compile(r"[0-9a-z]+")

@@ -14,9 +14,18 @@ differences where CoreNLP's reading is an artefact rather than the cell's value:
 * :func:`parse_number2` gives the number after the first one (CoreNLP's ``num2``):
   the second side of a score or range, ``3–1`` → 1, ``1990-1995`` → 1995.
 * :func:`parse_date` reads a date only when the *whole* text is one: a year
-  ``2004``, ``2004-05``, ``2004-05-03``, ``May 3, 2004``, ``3 May 2004``,
-  ``May 2004``, ``October 17``, ``May``, ``5/3/2004`` (month first), ``3.5.2004``
-  (day first); a two-digit year (``5/3/04``) is left unknown, as CoreNLP does.
+  ``2004``, ``2004-05``, ``2004-05-03``, ``2004/05/03``, ``May 3, 2004``,
+  ``3 May 2004``, ``May 2004``, ``October 17``, ``May``, ``5/3/2004`` (month
+  first), ``3.5.2004`` (day first); a two-digit year (``5/3/04``) is left
+  unknown, as CoreNLP does. A year with an era is signed: ``500 BC`` is the
+  year (and the number) -500 (CoreNLP: 500), ``AD 79`` the year 79.
+* :func:`parse_duration` gives the seconds of a duration or clock time the text
+  starts with (``1:23.45``, ``2:08:24``, ``2h 15m``), beside the number.
+
+A column reads all its cells with the same :class:`Conventions` (decimal comma
+or point, day or month first), decided from its cells by
+:mod:`npqa.table.conventions`; :func:`read_cell` and :func:`parse_cells` take
+them, the single-cell functions above use the defaults.
 """
 from __future__ import annotations
 
@@ -58,6 +67,25 @@ class CellValue:
     number: float | None  # the first number (parse_number)
     number2: float | None  # the number after it (parse_number2)
     date: Date | None  # the whole text as a date (parse_date)
+    duration: float | None = None  # seconds, when the text starts with a duration (parse_duration)
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How a column writes its numbers and dates (decided per column from its cells,
+    :func:`npqa.table.conventions.decide`; the defaults are WTQ's).
+
+    ``decimal=","``: a comma marks decimals and dots group thousands (``3,75`` → 3.75,
+    ``1.234,5`` → 1234.5). ``day_first``: numeric dates ``a/b/yyyy``, ``a-b-yyyy``
+    and ``a.b.yyyy`` read day first (True) or month first (False); ``None`` reads
+    slashes and dashes month first and dots day first.
+    """
+
+    decimal: str = "."
+    day_first: bool | None = None
+
+
+DEFAULT_CONVENTIONS = Conventions()
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -102,9 +130,14 @@ def parse_number(text: str) -> float | None:
     :func:`parse_number2` gives the other side). A hyphen glued to a word is not a
     sign: ``US-91`` → 91.
 
+    A year with an era is signed: ``500 BC`` → -500.
+
     >>> parse_number("$1.56 billion")
     1560000000.0
     """
+    era = _era(text.strip())
+    if era is not None:
+        return era[0]
     match = _first_number(text)
     return None if match is None else _number_of(match)
 
@@ -115,9 +148,12 @@ def parse_number2(text: str) -> float | None:
 
     Whatever separates the two (a dash, a slash, a colon, words) is skipped, so
     ``3–1`` → 1, ``1990-1995`` → 1995, ``L 65–83`` → 83, ``6 April 2003`` → 2003.
-    The separator is never read as a minus sign. ``None`` when there is no
-    second number.
+    The separator is never read as a minus sign (a range of years before the
+    common era is: ``200–150 BC`` → -150). ``None`` when there is no second number.
     """
+    era = _era(text.strip())
+    if era is not None:
+        return era[1]
     first = _first_number(text)
     return None if first is None else _number_after(text, first)
 
@@ -173,12 +209,16 @@ _NAMED_DATE_FORMS = [
 _NAMED_DATE = [re.compile(_WEEKDAY + form, re.IGNORECASE).fullmatch for form in _NAMED_DATE_FORMS]
 _YEAR_ONLY = re.compile(r"\d{4}").fullmatch
 _ISO_DATE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})(?:-(?P<day>\d{2}))?").fullmatch
-_MONTH_FIRST = re.compile(r"(?P<month>\d{1,2})([/-])(?P<day>\d{1,2})\2(?P<year>\d{4}|\d{2})").fullmatch
-_DAY_FIRST = re.compile(r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})").fullmatch
+_YEAR_FIRST = re.compile(r"(?P<year>\d{4})(?P<sep>[/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})").fullmatch
+NUMERIC_DATE = r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
+"""``a/b/yyyy``, ``a-b-yy``, ``a.b.yyyy``: which of a and b is the day is a column's
+convention (:class:`Conventions`); dots need a four-digit year."""
+_NUMERIC_DATE = re.compile(NUMERIC_DATE).fullmatch
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_DIGIT_FIRST_FORMS = (_ISO_DATE, _MONTH_FIRST, _DAY_FIRST, _NAMED_DATE[1], _NAMED_DATE[2], _NAMED_DATE[5])
-"""The date forms a text starting with a digit can match: the numeric ones, then
-``3 May 2004``, ``2004 May 3`` and ``17 October`` (the others start with a name)."""
+_DIGIT_FIRST_FORMS = (_ISO_DATE, _YEAR_FIRST, _NAMED_DATE[1], _NAMED_DATE[2], _NAMED_DATE[5])
+"""The date forms a text starting with a digit can match besides :data:`NUMERIC_DATE`:
+``2004-05-03``, ``2004/05/03``, then ``3 May 2004``, ``2004 May 3`` and
+``17 October`` (the others start with a name)."""
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 
 
@@ -219,12 +259,15 @@ def _from_groups(match: re.Match[str]) -> Date | None:
 def parse_date(text: str) -> Date | None:
     """The date ``text`` is, when the whole (stripped) text is one date; else ``None``.
 
-    ``2004`` → 2004-xx-xx (years 1000–2999), ``2004-05-03``, ``2004-05``,
-    ``May 3, 2004``, ``Sunday, May 3, 2004``, ``3 May 2004``, ``May 2004``,
-    ``October 17`` → xxxx-10-17, ``May`` → xxxx-05-xx, ``5/3/2004`` and
-    ``5-3-2004`` (month first) → 2004-05-03, ``3.5.2004`` (day first), ``5/3/04``
-    → xxxx-05-03. Impossible dates (``2004-13``, ``31 April``) give ``None``; so
-    do texts with anything around the date (``May 9, 1993 (age 21)``).
+    ``2004`` → 2004-xx-xx (years 1000–2999), ``2004-05-03``, ``2004/05/03``,
+    ``2004-05``, ``May 3, 2004``, ``Sunday, May 3, 2004``, ``3 May 2004``,
+    ``May 2004``, ``October 17`` → xxxx-10-17, ``May`` → xxxx-05-xx,
+    ``5/3/2004`` and ``5-3-2004`` (month first) → 2004-05-03, ``3.5.2004`` (day
+    first), ``5/3/04`` → xxxx-05-03, ``500 BC`` → year -500, ``AD 79`` → year 79.
+    Impossible dates (``2004-13``, ``31 April``) give ``None``; so do texts with
+    anything around the date (``May 9, 1993 (age 21)``). A column may read
+    ``a/b/yyyy`` day first (:class:`Conventions`); this function reads one cell
+    alone, with the defaults.
     """
     return _date_of(" ".join(text.split()))
 
@@ -239,13 +282,21 @@ _MONTH_WORD = re.compile(r"(?:^|\s)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|no
 """Every date without a digit has a month word at its start or after a space."""
 
 
-def _date_of(text: str) -> Date | None:
-    """:func:`parse_date` of a text whose whitespace is already collapsed."""
+def _date_of(text: str, day_first: bool | None = None) -> Date | None:
+    """:func:`parse_date` of a text whose whitespace is already collapsed (``day_first``:
+    :attr:`Conventions.day_first`)."""
     if not text or len(text) > MAX_DATE_CHARS or not (text[0].isalnum() and text[-1].isalnum() or text[-1] == "."):
         return None
     if _YEAR_ONLY(text):
         year = int(text)
         return Date(year, None, None) if YEAR_MIN <= year <= YEAR_MAX else None
+    era = _era(text)
+    if era is not None:
+        return era[2]
+    if text[0].isdigit():
+        numeric = _NUMERIC_DATE(text)
+        if numeric is not None:
+            return _numeric_date(numeric, day_first)
     # a text starting with a digit can only be a numeric form or a named form that starts
     # with a day or a year; one starting otherwise only a named form (same order as before)
     for fullmatch in _DIGIT_FIRST_FORMS if text[0].isdigit() else _NAMED_DATE:
@@ -255,25 +306,143 @@ def _date_of(text: str) -> Date | None:
     return None
 
 
-def read_cell(text: str) -> tuple[float | None, float | None, Date | None]:
+def _numeric_date(match: re.Match[str], day_first: bool | None) -> Date | None:
+    """The date of a :data:`NUMERIC_DATE` match: dots need a four-digit year; the day
+    comes first when ``day_first`` says so (``None``: for dots only)."""
+    sep, year_text = match.group("sep"), match.group("year")
+    if sep == "." and len(year_text) != 4:
+        return None
+    a, b = int(match.group("a")), int(match.group("b"))
+    if day_first if day_first is not None else sep == ".":
+        a, b = b, a
+    return _checked(int(year_text) if len(year_text) == 4 else None, a, b)
+
+
+_ERA_FORM = re.compile(
+    r"(?:(?:c|ca|circa)\.?\s*)?(?P<a>\d{1,4})(?:\s*[-–—]\s*(?P<b>\d{1,4}))?\s*"
+    r"(?P<era>b\.?\s?c\.?(?:\s?e\.?)?|a\.?\s?d\.?|c\.?\s?e\.?)"
+    r"|(?P<era2>a\.?\s?d\.?)\s*(?P<a2>\d{1,4})",
+    re.IGNORECASE,
+).fullmatch
+
+
+def _era(text: str) -> tuple[float, float | None, Date | None] | None:
+    """(number, number2, date) of a year (or a range of years) with an era:
+    ``500 BC`` → (-500, None, year -500), ``c. 500 BCE``, ``200–150 B.C.`` →
+    (-200, -150, None), ``AD 79`` and ``79 CE`` → (79, None, year 79); else ``None``."""
+    if not text or not (text[-1] in "CDEcde." or text[0] in "Aa"):
+        return None
+    match = _ERA_FORM(text.strip())
+    if match is None:
+        return None
+    era = match.group("era") or match.group("era2")
+    sign = -1 if era[0] in "bB" else 1
+    first = sign * int(match.group("a") or match.group("a2"))
+    second = match.group("b")
+    if second is not None:
+        return float(first), float(sign * int(second)), None
+    return float(first), None, Date(first, None, None)
+
+
+def read_cell(
+    text: str, conventions: Conventions = DEFAULT_CONVENTIONS
+) -> tuple[float | None, float | None, Date | None]:
     """(number, number2, date) of a whitespace-collapsed text in one pass, uncached.
 
-    The same readings as :func:`parse_number`, :func:`parse_number2` and
-    :func:`parse_date`, sharing the work: the first number's match gives the
-    second, text with no digit and no month word is no date, long text is none.
+    With the default conventions, the same readings as :func:`parse_number`,
+    :func:`parse_number2` and :func:`parse_date`, sharing the work: the first
+    number's match gives the second, text with no digit and no month word is no
+    date, long text is none. A decimal-comma column's numbers are read from
+    :func:`decimal_point_text` of the text.
     """
     if len(text) == 10 and _ISO_DAY(text):  # 2004-05-03: the year, then the month, and the date
         year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
         return float(year), float(month), _checked(year, month, day)
-    first = _first_number(text)
+    era = _era(text)
+    if era is not None:
+        return era
+    number_text = decimal_point_text(text) if conventions.decimal == "," else text
+    first = _first_number(number_text)
     if first is None:
         return None, None, (_date_of(text) if len(text) <= MAX_DATE_CHARS and _MONTH_WORD(text) else None)
-    return _number_of(first), _number_after(text, first), _date_of(text)
+    return _number_of(first), _number_after(number_text, first), _date_of(text, conventions.day_first)
+
+
+_COMMA_DECIMAL = re.compile(r"(?<![0-9.,])([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,([0-9]+))?(?![0-9.,])")
+
+
+def decimal_point_text(text: str) -> str:
+    """``text`` with its decimal-comma numbers rewritten with a decimal point and no
+    grouping: ``3,75`` → ``3.75``, ``1.234,5`` → ``1234.5``, ``1.234`` → ``1234``;
+    other digit runs (``31.01.2012``, ``1,234,567``) are left as they are."""
+    if "," not in text and "." not in text:
+        return text
+
+    def point(match: re.Match[str]) -> str:
+        whole, fraction = match.group(1).replace(".", ""), match.group(2)
+        return whole if fraction is None else f"{whole}.{fraction}"
+
+    return _COMMA_DECIMAL.sub(point, text)
 
 
 def parse_cell(text: str) -> CellValue:
-    """The number, second number and date of one cell text."""
-    return CellValue(*read_cell(" ".join(text.split())))
+    """The number, second number, date and duration of one cell text."""
+    collapsed = " ".join(text.split())
+    return CellValue(*read_cell(collapsed), parse_duration(collapsed))
+
+
+# ----------------------------------------------------------------------------- durations
+
+_UNIT_H = r"(?:h|hrs?|hours?)\.?"
+_UNIT_M = r"(?:m|mins?|minutes?)\.?"
+_UNIT_S = r"(?:s|secs?|seconds?)\.?"
+_FRACTION = r"(?:[.,][0-9]+)?"
+_DURATION = re.compile(
+    rf"""\+?\s*(?:
+        (?P<h>[0-9]{{1,3}}):(?P<m>[0-5][0-9]):(?P<s>[0-5][0-9]{_FRACTION})                    # h:mm:ss(.x)
+      | (?P<a>[0-9]{{1,3}}):(?P<b>[0-5][0-9]{_FRACTION})(?!:)(?:\s*(?P<ampm>[ap])\.?m\b\.?)?  # m:ss(.xx), h:mm am/pm
+      | (?P<h2>[0-9]+)\s*{_UNIT_H}\s*(?P<m2>[0-9]+)\s*{_UNIT_M}(?:\s*(?P<s2>[0-9]+{_FRACTION})\s*{_UNIT_S})?  # 2h 15m (30s)
+      | (?P<m3>[0-9]+)\s*{_UNIT_M}\s*(?P<s3>[0-9]+{_FRACTION})\s*{_UNIT_S}                 # 15m 30s
+    )(?![\w:]|[.,][0-9])""",
+    re.VERBOSE | re.IGNORECASE,
+).match
+_DURATION_HINT = re.compile(r"[0-9]\s*[:hHmM]").search
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def parse_duration(text: str) -> float | None:
+    """Seconds of the duration or clock time ``text`` starts with, else ``None``.
+
+    ``1:23.45`` → 83.45 (m:ss.xx), ``2:08:24`` → 7704 (h:mm:ss), ``2h 15m`` → 8100,
+    ``15 min 30 s`` → 930, ``+0:05.2`` → 5.2 (a gap), ``7:30 pm`` → 70200 (h:mm with
+    am/pm); what follows may be a note (``9:03.16 (PB)``). A lone ``m:ss`` is read
+    as minutes and seconds, so a column of clock times keeps its order. A single
+    number with one unit (``90 min``) is left to :func:`parse_number`; a score such
+    as ``2:1`` is no duration (seconds take two digits).
+    """
+    return _duration_of(text) if _DURATION_HINT(text) else None
+
+
+def _duration_of(text: str) -> float | None:
+    """:func:`parse_duration`, uncached and without the quick test."""
+    match = _DURATION(text.strip())
+    if match is None:
+        return None
+    g = match.groupdict()
+
+    def num(name: str) -> float:
+        return float(g[name].replace(",", ".")) if g[name] else 0.0
+
+    if g["h"] is not None:
+        return num("h") * 3600 + num("m") * 60 + num("s")
+    if g["a"] is not None:
+        if g["ampm"] is not None:
+            hours = num("a") % 12 + (12 if g["ampm"].lower() == "p" else 0)
+            return hours * 3600 + num("b") * 60
+        return num("a") * 60 + num("b")
+    if g["h2"] is not None:
+        return num("h2") * 3600 + num("m2") * 60 + num("s2")
+    return num("m3") * 60 + num("s3")
 
 
 # ----------------------------------------------------------------------------- many cells at once
@@ -294,23 +463,33 @@ class ParsedCells:
     numbers2: np.ndarray  # float64 (U,): parse_number2, NaN for none
     dates: np.ndarray  # object (U,): parse_date, None for none
     date_kinds: np.ndarray  # int8 (U,): DATE_NONE | DATE_YEAR | DATE_FULL
+    durations: np.ndarray | None = None  # float64 (U,): parse_duration, NaN for none (None: all NaN)
+
+    def __post_init__(self) -> None:
+        if self.durations is None:
+            self.durations = np.full(len(self.numbers), np.nan)
 
 
-def parse_cells(texts: Sequence[str]) -> ParsedCells:
+def parse_cells(texts: Sequence[str], conventions: Conventions = DEFAULT_CONVENTIONS) -> ParsedCells:
     """Read many whitespace-collapsed texts (a column's distinct cells) at once.
 
-    Gives exactly what :func:`read_cell` gives for each text, faster: plain
-    decimals (``-12``, ``3.5``, ``7,753,175``) are converted by numpy in one
-    call; other texts get one combined pass each (:func:`read_cell`), in which
-    text without a digit is only tried as a month name and long text never as
-    a date.
+    Gives exactly what :func:`read_cell` (with ``conventions``) and
+    :func:`parse_duration` give for each text, faster: plain decimals (``-12``,
+    ``3.5``, ``7,753,175``) are converted by numpy in one call (with the default
+    decimal point); other texts get one combined pass each (:func:`read_cell`),
+    in which text without a digit is only tried as a month name and long text
+    never as a date.
     """
     n = len(texts)
     numbers = np.full(n, np.nan)  # (U,)
     numbers2 = np.full(n, np.nan)  # (U,)
     dates = np.empty(n, dtype=object)  # (U,) all None
     date_kinds = np.zeros(n, dtype=np.int8)  # (U,)
-    plain = np.array([_PLAIN_NUMBER(t) is not None for t in texts], dtype=bool).reshape(n)  # (U,)
+    durations = np.full(n, np.nan)  # (U,)
+    if conventions.decimal == ".":
+        plain = np.array([_PLAIN_NUMBER(t) is not None for t in texts], dtype=bool).reshape(n)  # (U,)
+    else:
+        plain = np.zeros(n, dtype=bool)
     if plain.any():
         plain_texts = [texts[i] for i in np.flatnonzero(plain)]
         joined = " ".join(plain_texts).replace(",", "")
@@ -325,7 +504,7 @@ def parse_cells(texts: Sequence[str]) -> ParsedCells:
             date_kinds[i] = DATE_YEAR
     rest = np.flatnonzero(~plain)  # (N,)
     if len(rest) == 0:
-        return ParsedCells(numbers, numbers2, dates, date_kinds)
+        return ParsedCells(numbers, numbers2, dates, date_kinds, durations)
     rest_texts = [texts[i] for i in rest]
     maybe_digit = _maybe_digit(rest_texts)  # (N,)
     for i, text, digit in zip(rest.tolist(), rest_texts, maybe_digit.tolist()):
@@ -336,7 +515,7 @@ def parse_cells(texts: Sequence[str]) -> ParsedCells:
                     dates[i] = date
                     date_kinds[i] = DATE_FULL if (date.month is not None or date.day is not None) else DATE_YEAR
             continue
-        number, number2, date = read_cell(text)
+        number, number2, date = read_cell(text, conventions)
         if number is not None:
             numbers[i] = number
         if number2 is not None:
@@ -344,7 +523,10 @@ def parse_cells(texts: Sequence[str]) -> ParsedCells:
         if date is not None:
             dates[i] = date
             date_kinds[i] = DATE_FULL if (date.month is not None or date.day is not None) else DATE_YEAR
-    return ParsedCells(numbers, numbers2, dates, date_kinds)
+        seconds = _duration_of(text) if _DURATION_HINT(text) else None  # distinct texts: no cache
+        if seconds is not None:
+            durations[i] = seconds
+    return ParsedCells(numbers, numbers2, dates, date_kinds, durations)
 
 
 def _maybe_digit(texts: list[str]) -> np.ndarray:
