@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from npqa.cli import ask, data, programs, train  # noqa: F401 - each module registers its commands
+from npqa.cli import ask, data, programs, serve, train  # noqa: F401 - each module registers its commands
 from npqa.cli.app import _err, app
 
 __all__ = ["app", "main"]
