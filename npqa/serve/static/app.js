@@ -128,7 +128,7 @@ function drawAnswer(r) {
   $("answer-text").textContent = r.abstained ? "(answer withheld)" : (r.answer.length ? r.answer.join(" | ") : "(no answer)");
   $("band").textContent = r.band || "no calibrator";
   $("band").className = `band ${bandClass(r.band)}`;
-  const meaning = r.band ? "the probability that the answer is right" : "the program's probability (this model has no calibrator)";
+  const meaning = r.band ? "the probability that the answer is right" : "the program's probability: this model has no calibrator";
   $("confidence").textContent = `confidence ${(100 * r.confidence).toFixed(0)}% (${meaning}); program probability ${(100 * r.program_prob).toFixed(1)}%`;
   $("remarks").replaceChildren(...r.remarks.map((m) => el("li", {}, m)));
   $("program").textContent = r.program || "(none)";
