@@ -148,3 +148,14 @@ def test_serve_without_the_extra_says_how_to_get_it(monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(cli_app, ["serve"])
     assert result.exit_code == 2
     assert result.output.strip() == "error: serve: needs uvicorn: pip install 'npqa[serve]'"
+
+
+def test_an_xlsx_upload_is_read(tmp_path: Path) -> None:
+    import pandas as pd
+
+    book = tmp_path / "cities.xlsx"
+    pd.DataFrame({"City": ["Paris", "Lyon", "Berlin"], "Country": ["France", "France", "Germany"]}).to_excel(book, index=False)
+    with TestClient(create_app()) as client:  # a workbook is larger than the small cap of the other tests
+        response = client.post("/api/table", files={"file": ("cities.xlsx", book.read_bytes())})
+    assert response.status_code == 200, response.text
+    assert [row["cells"] for row in response.json()["table"]["rows"]] == [["Paris", "France"], ["Lyon", "France"], ["Berlin", "Germany"]]

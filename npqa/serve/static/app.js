@@ -65,14 +65,13 @@ async function fillExamples() {
 }
 
 // -- drawing -----------------------------------------------------------------
-function drawTable(table, lit, attention) {
+function drawTable(table, lit, attention, chosen) {
   state.table = table;
   const t = $("table");
   t.replaceChildren();
   const head = el("tr");
   head.append(el("th", { class: "rownum" }, "#"));
-  let best = null;
-  if (attention) best = Object.entries(attention).sort((a, b) => b[1] - a[1])[0][0];
+  const best = attention ? chosen : null;  // the column the step reads
   table.columns.forEach((name) => {
     const th = el("th", {}, name);
     if (attention) {
@@ -167,7 +166,7 @@ function drawStep(i) {
   if (s.column) bars($("col-bars"), attention, s.column, 5);
   else { $("col-bars").replaceChildren(el("span", { class: "muted" }, "this op reads no column")); }
   if (s.word_probs) bars($("word-bars"), s.word_probs, null, 8);
-  drawTable(r.table, s.rows, s.column ? attention : null);
+  drawTable(r.table, s.rows, s.column ? attention : null, s.column);
   $("steps").hidden = false;
 }
 
