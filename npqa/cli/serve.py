@@ -1,6 +1,8 @@
 """``npqa serve``: the local page (:mod:`npqa.serve`), served by uvicorn."""
 from __future__ import annotations
 
+import importlib.util
+
 import typer
 from typing_extensions import Annotated
 
@@ -26,6 +28,8 @@ def serve(
         from npqa.serve.app import MB, ServeConfig, create_app
     except ImportError as err:
         raise DependencyError("serve", f"needs {err.name or 'starlette and uvicorn'}: pip install 'npqa[serve]'") from None
+    if not any(importlib.util.find_spec(name) for name in ("python_multipart", "multipart")):  # read by starlette on upload
+        raise DependencyError("serve", "needs python-multipart: pip install 'npqa[serve]'")
     from npqa.api import TableQA
 
     TableQA.load(model)  # a bad --model is an error line now, not on the first question
