@@ -160,6 +160,8 @@ def test_another_op_set_is_refused(model_dir: Path) -> None:
         ("model_hidden", True, "positive integer"),
         ("model_hidden", -8, "positive integer"),
         ("model_dropout", 7.5, "from 0 to 1"),
+        ("model_act", "yes", "true or false"),
+        ("model_act_stop", 1.5, "from 0 to 1"),
         ("model_telepathy", 1, "does not know: telepathy"),
     ],
 )

@@ -36,7 +36,7 @@ ATOL = 1e-5
 # Random weights are drawn at most N(0, 0.5): at N(0, 1) and hidden 16 the network
 # saturates and float32 round-off alone moves probabilities by ~1e-4 (the torch
 # model then differs from a float64 computation about as much as numpy does).
-FIELDS = ("op_probs", "col_probs", "const_probs")
+FIELDS = ("op_probs", "col_probs", "const_probs", "attn")
 
 
 @lru_cache(maxsize=None)
@@ -60,12 +60,14 @@ def tiny() -> tuple[Vocab, tuple[Encoded, ...]]:
 
 
 @lru_cache(maxsize=None)
-def torch_model(seed: int, scale: float, hidden: int = 16, steps: int = 4) -> NeuralProgrammer:
+def torch_model(seed: int, scale: float, hidden: int = 16, steps: int = 4, act: bool = False) -> NeuralProgrammer:
     """A small model with random weights (``scale`` > 0: every parameter drawn
-    afresh from N(0, scale), so the distributions are far from uniform)."""
+    afresh from N(0, scale), so the distributions are far from uniform);
+    ``act``: with adaptive computation time."""
     vocab, _ = tiny()
     torch.manual_seed(seed)
-    model = NeuralProgrammer(ModelConfig(vocab_size=len(vocab), hidden=hidden, embed_dim=8, steps=steps), LANGUAGE)
+    config = ModelConfig(vocab_size=len(vocab), hidden=hidden, embed_dim=8, steps=steps, act=act)
+    model = NeuralProgrammer(config, LANGUAGE)
     if scale > 0:
         with torch.no_grad():
             for p in model.parameters():
@@ -84,7 +86,8 @@ def max_diff(model: NeuralProgrammer, npm: NumpyProgrammer, encs: list[Encoded])
         want = model(collate(encs), soft_execute=False)
     got = npm.forward(collate_numpy(encs))
     worst = 0.0
-    for name in FIELDS:
+    assert (want.halt is None) == (got.halt is None) == (not model.config.act)
+    for name in FIELDS + (("halt",) if model.config.act else ()):
         a, b = getattr(want, name).numpy(), getattr(got, name)
         assert isinstance(b, np.ndarray) and b.shape == a.shape and b.dtype == npm.dtype, name
         worst = max(worst, float(np.abs(a - b).max()) if a.size else 0.0)
@@ -147,6 +150,38 @@ def test_forward_matches_torch_on_any_batch(picks: list[int], seed: int, scale: 
     _, encs = tiny()
     model = torch_model(seed, scale, steps=steps)
     assert max_diff(model, numpy_of(model), [encs[i % len(encs)] for i in picks]) <= ATOL
+
+
+@pytest.mark.parametrize("seed,scale,steps", [(0, 0.0, 4), (1, 0.3, 4), (2, 0.5, 4), (3, 0.5, 3), (4, 0.5, 1)])
+def test_act_forward_matches_torch_on_the_tiny_questions(seed: int, scale: float, steps: int) -> None:
+    """Adaptive computation time: the halting distribution and the steps' distributions
+    (which carry the halting chances) agree too."""
+    _, encs = tiny()
+    model = torch_model(seed, scale, steps=steps, act=True)
+    npm = numpy_of(model)
+    for size in (1, 3, len(encs)):
+        for start in range(0, len(encs), size):
+            assert max_diff(model, npm, list(encs[start : start + size])) <= ATOL, (seed, scale, size, start)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(picks=st.lists(st.integers(0, 23), min_size=1, max_size=8), seed=st.integers(0, 3), steps=st.sampled_from([2, 4, 5]))
+def test_act_forward_matches_torch_on_any_batch(picks: list[int], seed: int, steps: int) -> None:
+    _, encs = tiny()
+    model = torch_model(seed, 0.5, steps=steps, act=True)
+    assert max_diff(model, numpy_of(model), [encs[i % len(encs)] for i in picks]) <= ATOL
+
+
+def test_attention_is_a_distribution_over_the_question_words() -> None:
+    """``attn`` (B, T, Q): each step's attention sums to 1 over the question's own words, 0 on padding."""
+    _, encs = tiny()
+    batch = list(encs[-6:])
+    got = numpy_of(torch_model(2, 0.5)).forward(collate_numpy(batch))
+    lengths = [len(e.q_ids) for e in batch]
+    assert got.attn is not None and got.attn.shape == (len(batch), 4, max(lengths))
+    for b, n in enumerate(lengths):
+        assert np.allclose(got.attn[b, :, :n].sum(-1), 1.0, atol=1e-5)
+        assert np.all(got.attn[b, :, n:] == 0)
 
 
 def test_float64_arithmetic_agrees_too() -> None:

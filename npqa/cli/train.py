@@ -36,6 +36,7 @@ def train(
     members: Annotated[int, typer.Option("--members", min=1, max=16, help="Train an ensemble of this many models (seeds SEED, SEED+1, …) on the same prepared data.")] = 1,
     rank: Annotated[str, typer.Option("--rank", help="Consistent programs trained on: shortest, or triggers (ops the question's words make plausible first).")] = "shortest",
     mapo: Annotated[float, typer.Option("--mapo", min=0.0, max=1.0, help="Weigh each question by its consistent programs' probability, clipped below at this (0: plain likelihood).")] = 0.0,
+    act: Annotated[bool, typer.Option("--act", help="Adaptive computation time: a halting unit decides how many row steps each program takes (ponder cost 0.01).")] = False,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     _require_torch("train")
@@ -46,7 +47,7 @@ def train(
         raise OptionError("--rank", f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})")
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo,
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act,
                       command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
     logs = run(cfg, resume=resume)
     last = logs[-1] if logs else None

@@ -14,6 +14,21 @@ tell apart (``2 credits``, ``3 credits``) give the same program whatever the
 engine (numpy or torch) and whichever questions share the batch.
 The best program also records the probability of the next distinct program
 (``runner_up``), found without executing it.
+
+With adaptive computation time (the outputs carry ``halt``) a program stops
+where its halting budget is spent: N row steps, N the first step at which the
+halting distribution's running sum reaches ``ModelConfig.act_stop``
+(:func:`halting_step`), then the terminal chosen at step N. The steps' op
+probabilities already hold the halting chances (:mod:`npqa.model.controller`),
+so a program's confidence is p_N times its choices.
+
+Why ``act_stop`` is 1/2 (the halting distribution's median) and not Graves'
+``1 - ε``: ACT's soft output runs until the budget is all but spent, then
+mixes every step's output; a hard program has one length. Trained by the
+marginal likelihood of consistent programs, p keeps real mass on the longer
+consistent programs, so ``1 - ε`` stops nearly every program at the longest
+length with any mass; on ``random-split-1-dev`` the same trained models lose
+about 7 points that way (BENCHMARKS.md, "Adaptive computation time").
 """
 from __future__ import annotations
 
@@ -25,6 +40,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import numpy as np
 
 from npqa.errors import ProgramError
+from npqa.model.config import ACT_EPSILON
 from npqa.table.column import Table
 from npqa.lang.executor import Answer, trace
 from npqa.lang.language import ConstValue, Language, Program, Step
@@ -163,25 +179,36 @@ def decode(
     return out
 
 
+def halting_step(halt: np.ndarray, spent: float = 1 - ACT_EPSILON) -> int:
+    """N: the first step at which the halting distribution ``halt`` (T,) has
+    spent ``spent`` of its budget (running sum, in float64 as the forward passes
+    decide); a program halting there has N row steps. The default is Graves' N,
+    where the forward passes stop spending."""
+    done = np.cumsum(np.asarray(halt, dtype=np.float64)) >= spent  # (T,)
+    return int(np.argmax(done)) if done.any() else len(done) - 1
+
+
 def decode_outputs(model: Any, out: Any, items: Sequence[Any], top_k: int = 1) -> list[list[Decoded]]:
     """Decoded programs for a batch of prepared items (:class:`npqa.model.inputs.Item`).
 
     ``model`` is the torch model or its numpy twin (:mod:`npqa.model.npcontroller`): only its
     ``language`` and ``config.steps`` are read; ``out``'s arrays may be tensors or
-    numpy arrays.
+    numpy arrays. With ACT (``out.halt``) each program stops at its :func:`halting_step`
+    for ``model.config.act_stop``.
     """
     from npqa.model.features import step_roles
 
-    roles = step_roles(model.language, model.config.steps)  # (T, O)
+    halt = getattr(out, "halt", None)
     results = []
     for b, it in enumerate(items):
         C, K = len(it.table.columns), len(it.linked.constants)
-        op_mask = roles & it.enc.op_mask[None, :]
+        T = model.config.steps if halt is None else halting_step(np.asarray(halt[b]), model.config.act_stop) + 1
+        op_mask = step_roles(model.language, T) & it.enc.op_mask[None, :]  # (T, O): row ops, then the terminal
         results.append(
             decode(
-                np.asarray(out.op_probs[b]),
-                np.asarray(out.col_probs[b, :, :, :C]),
-                np.asarray(out.const_probs[b, :, :, :K]),
+                np.asarray(out.op_probs[b, :T]),
+                np.asarray(out.col_probs[b, :T, :, :C]),
+                np.asarray(out.const_probs[b, :T, :, :K]),
                 it.enc.col_mask,
                 it.enc.pair_mask,
                 op_mask,

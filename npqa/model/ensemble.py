@@ -31,8 +31,8 @@ class NumpyEnsemble:
         if not members:
             raise ValueError("an ensemble needs at least one member")
         first = members[0]
-        if any(m.config.steps != first.config.steps or m.ops != first.ops for m in members):
-            raise ValueError("ensemble members differ in their steps or ops")
+        if any((m.config.steps, m.config.act, m.ops) != (first.config.steps, first.config.act, first.ops) for m in members):
+            raise ValueError("ensemble members differ in their steps, halting (act) or ops")
         self.members = list(members)
         self.language, self.ops, self.config, self.roles = first.language, first.ops, first.config, first.roles
 
@@ -45,9 +45,11 @@ class NumpyEnsemble:
         return self.forward(batch)
 
     def forward(self, batch: Mapping[str, np.ndarray]) -> NumpyOutputs:
-        """The members' distributions, averaged per step: op (B, T, O), column (B, T, O, C), constant (B, T, O, K)."""
+        """The members' distributions, averaged per step: op (B, T, O), column (B, T, O, C), constant (B, T, O, K),
+        attention (B, T, Q) and, with adaptive computation time, halting (B, T)."""
         outs = [m.forward(batch) for m in self.members]
-        return NumpyOutputs(*(np.mean([getattr(o, f) for o in outs], axis=0) for f in ("op_probs", "col_probs", "const_probs")))
+        fields = ("op_probs", "col_probs", "const_probs", "attn", "halt")
+        return NumpyOutputs(*(None if getattr(outs[0], f) is None else np.mean([getattr(o, f) for o in outs], axis=0) for f in fields))
 
 
 def load_numpy_model(directory: str | Path) -> tuple[NumpyProgrammer | NumpyEnsemble, Vocab, dict[str, Any]]:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 PAD, UNK, NUM = "<pad>", "<unk>", "<num>"
 NUMBER_CLIP = 1e9  # cell numbers are clipped to ±this so soft sums stay finite
 MAX_NAME_WORDS = 8
+PAD_OP = "keep"  # the no-op row step that pads a stored program to T-1 row steps (program_indices)
 
 Q_FEATS = 8
 C_FEATS = 8
@@ -257,7 +258,7 @@ def program_indices(
     row = list(program.row_steps)
     if len(row) > steps - 1:
         return None
-    raw = row + [Step("keep")] * (steps - 1 - len(row)) + [program.terminal]
+    raw = row + [Step(PAD_OP)] * (steps - 1 - len(row)) + [program.terminal]
     names = [op.name for op in language]
     col_index = {c.name: j for j, c in enumerate(data.columns)}
     out = np.full((steps, 3), -1, dtype=np.int64)
@@ -274,9 +275,20 @@ def program_indices(
     return out
 
 
-def step_roles(language: Language, steps: int) -> np.ndarray:
-    """bool (T, O): which ops each step may choose (row ops, then one terminal)."""
-    is_term = np.array([op.role is Role.TERMINAL for op in language])
+def step_roles(language: Language, steps: int, act: bool = False) -> np.ndarray:
+    """bool (T, O): which ops each step may choose as its row step (the last step:
+    its terminal). With ``act`` (adaptive computation time) the padding op
+    ``keep`` is never chosen: halting is how a program gets short; the terminal
+    ops every step may also choose, should the program halt there, are
+    :func:`terminal_ops`."""
+    is_term = terminal_ops(language)
     out = np.tile(~is_term, (steps, 1))
     out[-1] = is_term
+    if act:
+        out[:-1, [op.name for op in language].index(PAD_OP)] = False
     return out
+
+
+def terminal_ops(language: Language) -> np.ndarray:
+    """bool (O,): the ops that end a program."""
+    return np.array([op.role is Role.TERMINAL for op in language])

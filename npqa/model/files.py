@@ -127,6 +127,8 @@ def _model_config(raw: Any, where: str) -> ModelConfig:
         raise ModelError(where, f"model settings this npqa does not know: {', '.join(map(str, unknown))}")
     for name, value in raw.items():
         want = known[name].type if isinstance(known[name].type, str) else known[name].type.__name__
+        if want == "bool" and not isinstance(value, bool):
+            raise ModelError(where, f"model setting {name} must be true or false, got {value!r}")
         if want == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ModelError(where, f"model setting {name} must be a positive integer, got {value!r}")
         if want == "float" and (

@@ -13,8 +13,9 @@ reads the torch model's. Both share the settings (:class:`npqa.model.config.Mode
 torch-free) and the batching (:mod:`npqa.model.batch`). Differences:
 
 * :class:`NumpyOutputs` holds numpy arrays, not tensors, and only
-  ``op_probs``, ``col_probs`` and ``const_probs``: there is no soft execution
-  (``rows``, ``scalar``, ``lookup``).
+  ``op_probs``, ``col_probs``, ``const_probs``, ``attn`` and (adaptive
+  computation time) ``halt``: there is no soft execution (``rows``,
+  ``scalar``, ``lookup``) and no training (``ponder``).
 * ``model.eval()`` is a no-op and ``model(batch, soft_execute=False)`` is
   :meth:`NumpyProgrammer.forward`.
 * Batches are :func:`npqa.model.batch.collate_numpy`: the same padding, only
@@ -30,10 +31,10 @@ import numpy as np
 
 from npqa.errors import ModelError
 from npqa.lang.language import Language
-from npqa.model.config import NEG, ModelConfig
-from npqa.model.features import C_FEATS, K_FEATS, P_FEATS, Q_FEATS, Vocab, step_roles
+from npqa.model.config import ACT_EPSILON, NEG, ModelConfig
+from npqa.model.features import C_FEATS, K_FEATS, P_FEATS, Q_FEATS, Vocab, step_roles, terminal_ops
 
-__all__ = ["NumpyOutputs", "NumpyProgrammer", "expected_shapes", "masked_softmax"]
+__all__ = ["NumpyOutputs", "NumpyProgrammer", "act_halting", "expected_shapes", "masked_softmax"]
 
 
 @dataclass
@@ -44,6 +45,8 @@ class NumpyOutputs:
     op_probs: np.ndarray  # (B, T, O)
     col_probs: np.ndarray  # (B, T, O, C) per op, masked to the columns it accepts
     const_probs: np.ndarray  # (B, T, O, K) per op, masked to the constants it accepts
+    attn: np.ndarray | None = None  # (B, T, Q) the controller's attention over the question's words at each step
+    halt: np.ndarray | None = None  # (B, T) ACT: p_k, the chance of halting after k row steps; None for fixed T
 
 
 # -- numerics ----------------------------------------------------------------------------
@@ -74,6 +77,22 @@ def _gru_gates(gi: np.ndarray, h: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray
     return (1 - z) * n + z * h
 
 
+def act_halting(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ACT's halting from the halting units (B, T), as :func:`npqa.model.controller.act_halting`:
+    p (B, T) the halting distribution and λ (B, T) the chance of halting at t having not halted before."""
+    B, T = units.shape
+    h = np.concatenate([units[:, :-1], np.ones((B, 1), units.dtype)], 1)  # (B, T)
+    total = h.cumsum(1)  # (B, T)
+    before = np.concatenate([np.zeros((B, 1), units.dtype), total[:, :-1]], 1)  # (B, T)
+    sums = h.astype(np.float64).cumsum(1)  # (B, T) the running sums the decision reads, in float64 everywhere
+    running = np.concatenate([np.ones((B, 1), bool), sums[:, :-1] < 1 - ACT_EPSILON], 1)  # (B, T) t <= N
+    stop = running & (sums >= 1 - ACT_EPSILON)  # (B, T) t == N
+    rest = 1 - before  # (B, T)
+    p = np.where(stop, rest, np.where(running, h, 0)).astype(units.dtype)  # (B, T)
+    lam = np.where(running & ~stop, h / np.maximum(rest, units.dtype.type(ACT_EPSILON)), 1).astype(units.dtype)
+    return p, lam
+
+
 def expected_shapes(config: ModelConfig, n_ops: int) -> dict[str, tuple[int, ...]]:
     """The shape of every tensor in the torch model's state dict for ``config``."""
     V, T, E, D = config.vocab_size, config.steps, config.embed_dim, config.hidden
@@ -97,6 +116,8 @@ def expected_shapes(config: ModelConfig, n_ops: int) -> dict[str, tuple[int, ...
         "history.weight_ih": (3 * D, 2 * D), "history.weight_hh": (3 * D, D),
         "history.bias_ih": (3 * D,), "history.bias_hh": (3 * D,),
     })  # fmt: skip
+    if config.act:
+        out.update({"halt.weight": (1, D), "halt.bias": (1,)})
     return out
 
 
@@ -135,7 +156,8 @@ class NumpyProgrammer:
         self.dtype = np.dtype(dtype)
         self.language = language
         self.ops = list(language)
-        self.roles = step_roles(language, self.config.steps)  # bool (T, O)
+        self.roles = step_roles(language, self.config.steps, self.config.act)  # bool (T, O)
+        self.terminal = terminal_ops(language)  # bool (O,)
         want = expected_shapes(self.config, len(self.ops))
         if set(weights) != set(want):
             missing, extra = sorted(set(want) - set(weights)), sorted(set(weights) - set(want))
@@ -246,13 +268,17 @@ class NumpyProgrammer:
         c_bias = self._linear("col_feat_score", col_feats)[..., 0]  # (B, C)
         op_embed, step_embed = w["op_embed"], w["step_embed"]  # (O, D), (T, D)
         h = np.tanh(self._linear("init_h", q))  # (B, D)
-        op_probs, col_probs, const_probs = [], [], []
+        op_probs, col_probs, const_probs, attns, term_probs, units = [], [], [], [], [], []
         for t in range(T):
             scores = np.einsum("bqd,bd->bq", H, h @ w["attn.weight"].T)  # (B, Q)
-            ctx = np.einsum("bq,bqd->bd", _softmax(np.where(qmask, scores, np.float32(NEG)), -1), H)  # (B, D)
+            attn = _softmax(np.where(qmask, scores, np.float32(NEG)), -1)  # (B, Q)
+            ctx = np.einsum("bq,bqd->bd", attn, H)  # (B, D)
             s = np.tanh(self._linear("state", np.concatenate([ctx, h, q], -1)) + step_embed[t])  # (B, D)
             op_logits = self._linear("op_out", s) @ op_embed.T  # (B, O)
             p_op = masked_softmax(op_logits, op_mask & self.roles[t][None, :])  # (B, O)
+            if self.config.act:
+                term_probs.append(masked_softmax(op_logits, op_mask & self.terminal[None, :]))  # (B, O)
+                units.append(_sigmoid(self._linear("halt", s)[:, 0]))  # (B,)
             k_logits = np.einsum("bkd,bd->bk", consts, self._linear("const_out", s)) + k_bias  # (B, K)
             p_const = masked_softmax(np.broadcast_to(k_logits[:, None, :], const_ok.shape), const_ok)  # (B, O, K)
             c_logits = np.einsum("bcd,bd->bc", cols, self._linear("col_out", s)) + c_bias  # (B, C)
@@ -261,8 +287,14 @@ class NumpyProgrammer:
             op_probs.append(p_op)
             col_probs.append(p_col)
             const_probs.append(p_const)
+            attns.append(attn)
             col_weight = np.einsum("boc,bo->bc", p_col, p_op)  # (B, C)
             chosen = np.concatenate([p_op @ op_embed, np.einsum("bc,bcd->bd", col_weight, cols)], -1)  # (B, 2D)
             gi = chosen @ w["history.weight_ih"].T + w["history.bias_ih"]  # (B, 3D)
             h = _gru_gates(gi, h, w["history.weight_hh"], w["history.bias_hh"])  # (B, D)
-        return NumpyOutputs(np.stack(op_probs, 1), np.stack(col_probs, 1), np.stack(const_probs, 1))
+        ops = np.stack(op_probs, 1)  # (B, T, O)
+        halt = None
+        if self.config.act:
+            halt, lam = act_halting(np.stack(units, 1))  # (B, T), (B, T)
+            ops = (1 - lam)[..., None] * ops + lam[..., None] * np.stack(term_probs, 1)  # (B, T, O)
+        return NumpyOutputs(ops, np.stack(col_probs, 1), np.stack(const_probs, 1), np.stack(attns, 1), halt)

@@ -25,7 +25,7 @@ import torch
 
 from npqa.model.inputs import Item
 from npqa.train.prepare import PrepStats, load_split, prepare_parallel, vocab_texts
-from npqa.model.features import Vocab
+from npqa.model.features import PAD_OP, Vocab
 from npqa.grammars.ops import LANGUAGE
 from npqa.train.infer import iterate_batches, predict
 from npqa.train.loss import compute_loss
@@ -60,6 +60,8 @@ class TrainConfig:
     members: int = 1  # > 1: an ensemble of this many models (seeds seed, seed+1, …) on the same prepared data
     rank: str = "shortest"  # which consistent programs to train on: "shortest" or "triggers" (npqa.train.prepare.RANKS)
     mapo: float = 0.0  # > 0: weigh each question's likelihood by its consistent mass, clipped below at this (MAPO)
+    act: bool = False  # adaptive computation time: the controller decides each program's row steps (ModelConfig.act)
+    ponder: float = 0.01  # τ: weight of ACT's ponder cost N + 1 + R in the loss (with act only)
     command: str | None = None  # the command line that started the run, for the model card
 
 
@@ -72,6 +74,7 @@ class EpochLog:
     examples_per_s: float
     seconds: float
     dev_accuracy: float | None
+    ponder: float | None = None  # ACT: mean ponder cost N + 1 + R over the epoch's batches
 
 
 def _seed(seed: int) -> None:
@@ -170,8 +173,9 @@ class _Run:
             self.cfg, self.vocab, self.train_items, self.dev_items, self.prep, self.progress,
         )  # fmt: skip
         out.mkdir(parents=True, exist_ok=True)
-        mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout)
+        mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout, cfg.act)
         model = NeuralProgrammer(mconfig, LANGUAGE)
+        pad = [op.name for op in LANGUAGE].index(PAD_OP)
         optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         average = _Average(model, cfg.ema) if cfg.ema > 0 else None
         logs: list[EpochLog] = []
@@ -184,12 +188,12 @@ class _Run:
         for epoch in range(start_epoch + 1, cfg.epochs + 1):
             model.train()
             task = progress.add_task(f"epoch {epoch}", total=len(trainable), info="")
-            t0, seen, total_loss, total_mml, total_soft, n_batches = time.time(), 0, 0.0, 0.0, 0.0, 0
+            t0, seen, total_loss, total_mml, total_soft, total_ponder, n_batches = time.time(), 0, 0.0, 0.0, 0.0, 0.0, 0
             for batch_items in iterate_batches(trainable, rng):
                 from npqa.model.batch import collate
 
                 batch = collate([it.enc for it in batch_items])
-                parts = compute_loss(model(batch), batch, cfg.soft_weight, cfg.mapo)
+                parts = compute_loss(model(batch), batch, cfg.soft_weight, cfg.mapo, cfg.ponder, pad)
                 optim.zero_grad()
                 parts.total.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
@@ -201,6 +205,7 @@ class _Run:
                 total_loss += parts.total.item()
                 total_mml += parts.mml.item()
                 total_soft += parts.soft.item()
+                total_ponder += parts.ponder.item() if parts.ponder is not None else 0.0
                 rate = seen / max(time.time() - t0, 1e-9)
                 progress.update(task, advance=len(batch_items), info=f"loss {total_loss / n_batches:.3f} {rate:.0f} ex/s")
             secs = time.time() - t0
@@ -211,11 +216,12 @@ class _Run:
                 dev_acc = accuracy(shipped, dev_items, lambda n: progress.advance(dtask, n))
             log = EpochLog(
                 epoch, total_loss / max(n_batches, 1), total_mml / max(n_batches, 1), total_soft / max(n_batches, 1),
-                seen / max(secs, 1e-9), secs, dev_acc,
+                seen / max(secs, 1e-9), secs, dev_acc, total_ponder / max(n_batches, 1) if cfg.act else None,
             )  # fmt: skip
             logs.append(log)
             progress.console.print(
-                f"epoch {epoch}: loss {log.loss:.4f} (mml {log.mml:.4f}, soft {log.soft:.4f}), "
+                f"epoch {epoch}: loss {log.loss:.4f} (mml {log.mml:.4f}, soft {log.soft:.4f}"
+                + (f", ponder {log.ponder:.3f}" if log.ponder is not None else "") + "), "
                 f"{log.examples_per_s:.0f} ex/s, {secs:.0f}s" + (f", dev accuracy {dev_acc:.4f}" if dev_acc is not None else "")
             )
             card = {

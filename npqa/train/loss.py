@@ -9,8 +9,16 @@
   probability under the controller. The programs only shape the signal: they
   come from the answer, never from annotation.
 
-``loss = mml + soft_weight * soft``; examples with neither target are counted
-and add nothing. With ``mapo = α > 0`` each question's ``-log π(B)`` is weighed
+``loss = mml + soft_weight * soft (+ ponder_weight * ponder)``; examples with
+neither target are counted and add nothing.
+
+With adaptive computation time (``out.halt``; :mod:`npqa.model.controller`)
+a consistent program of k row steps, stored padded with ``keep`` to T-1 row
+steps (:func:`npqa.model.features.program_indices`), is read as the model
+emits it: its k row steps at steps 0..k-1, its terminal at step k
+(:func:`act_layout`). Its log probability is then log p_k plus its choices'
+(the halting chances are inside the steps' op probabilities), and ACT's
+ponder cost N + 1 + R is added with weight τ (``ponder_weight``). With ``mapo = α > 0`` each question's ``-log π(B)`` is weighed
 by ``max(π(B), α)`` (no gradient through the weight), ``π(B)`` being the
 probability of its consistent programs: the memory-augmented policy
 optimisation objective with an exhaustive enumerator (Liang et al. 2018), which
@@ -33,10 +41,29 @@ class LossParts:
     soft: torch.Tensor
     trained: int  # examples with some target
     skipped: int  # examples with none
+    ponder: torch.Tensor | None = None  # ACT: mean ponder cost N + 1 + R over the trained examples
 
 
-def program_log_prob(out: Outputs, programs: torch.Tensor) -> torch.Tensor:
-    """(B, P): log probability of each raw program ``programs`` (B, P, T, 3)."""
+def act_layout(programs: torch.Tensor, pad: int) -> torch.Tensor:
+    """(B, P, T, 3): stored programs (row steps, ``pad`` op up to T-1 row steps,
+    the terminal last) as an ACT controller emits them: the k row steps, the
+    terminal at step k, then no step (op -1)."""
+    T = programs.shape[2]
+    row_ops = programs[:, :, : T - 1, 0]  # (B, P, T-1)
+    k = ((row_ops != pad) & (row_ops >= 0)).sum(-1, keepdim=True)  # (B, P, 1) row steps
+    t = torch.arange(T)[None, None, :]  # (1, 1, T)
+    out = torch.where((t < k)[..., None], programs, torch.full_like(programs, -1))  # (B, P, T, 3)
+    return torch.where((t == k)[..., None], programs[:, :, T - 1 :], out)  # (B, P, T, 3)
+
+
+def program_log_prob(out: Outputs, programs: torch.Tensor, pad: int | None = None) -> torch.Tensor:
+    """(B, P): log probability of each raw program ``programs`` (B, P, T, 3).
+    With ACT outputs, ``pad`` (the index of the padding op ``keep``) is needed
+    to read where each program halts (:func:`act_layout`)."""
+    if out.halt is not None:
+        if pad is None:
+            raise ValueError("ACT outputs: program_log_prob needs the padding op's index")
+        programs = act_layout(programs, pad)
     B, P, T, _ = programs.shape
     op = programs[..., 0].clamp_min(0)  # (B, P, T)
     col = programs[..., 1]
@@ -48,6 +75,8 @@ def program_log_prob(out: Outputs, programs: torch.Tensor) -> torch.Tensor:
     pc = out.col_probs[bidx, tidx, op, col.clamp_min(0)].clamp_min(eps).log()
     pk = out.const_probs[bidx, tidx, op, const.clamp_min(0)].clamp_min(eps).log()
     lp = lp + torch.where(col >= 0, pc, torch.zeros_like(pc)) + torch.where(const >= 0, pk, torch.zeros_like(pk))
+    if out.halt is not None:
+        lp = torch.where(programs[..., 0] >= 0, lp, torch.zeros_like(lp))  # no step after the terminal
     return lp.sum(-1)  # (B, P)
 
 
@@ -71,8 +100,17 @@ def soft_loss(out: Outputs, scalar: torch.Tensor, cells: torch.Tensor, valid_cel
     return torch.minimum(scalar_loss, lookup_loss)
 
 
-def compute_loss(out: Outputs, batch: dict[str, torch.Tensor], soft_weight: float, mapo: float = 0.0) -> LossParts:
-    lp = program_log_prob(out, batch["programs"]).masked_fill(~batch["program_valid"], -1e9)  # (B, P)
+def compute_loss(
+    out: Outputs,
+    batch: dict[str, torch.Tensor],
+    soft_weight: float,
+    mapo: float = 0.0,
+    ponder_weight: float = 0.0,
+    pad: int | None = None,
+) -> LossParts:
+    """The training loss of one batch. ``ponder_weight`` (τ) and ``pad`` (the
+    padding op's index) matter only for ACT outputs."""
+    lp = program_log_prob(out, batch["programs"], pad).masked_fill(~batch["program_valid"], -1e9)  # (B, P)
     has_prog = batch["program_valid"].any(1)  # (B,)
     mml = -torch.logsumexp(lp, 1)  # (B,) -log π(B)
     if mapo > 0:
@@ -85,4 +123,8 @@ def compute_loss(out: Outputs, batch: dict[str, torch.Tensor], soft_weight: floa
     mml_mean = torch.where(has_prog, mml, torch.zeros_like(mml)).sum() / n
     soft_mean = torch.where(has_soft, soft, torch.zeros_like(soft)).sum() / n
     total = mml_mean + soft_weight * soft_mean
-    return LossParts(total, mml_mean, soft_mean, int(trained.sum()), int((~trained).sum()))
+    ponder = None
+    if out.ponder is not None:
+        ponder = torch.where(trained, out.ponder, torch.zeros_like(out.ponder)).sum() / n
+        total = total + ponder_weight * ponder
+    return LossParts(total, mml_mean, soft_mean, int(trained.sum()), int((~trained).sum()), ponder)
