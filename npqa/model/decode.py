@@ -28,7 +28,7 @@ mixes every step's output; a hard program has one length. Trained by the
 marginal likelihood of consistent programs, p keeps real mass on the longer
 consistent programs, so ``1 - ε`` stops nearly every program at the longest
 length with any mass; on ``random-split-1-dev`` the same trained models lose
-about 7 points that way (BENCHMARKS.md, "Adaptive computation time").
+7 to 9 points that way (BENCHMARKS.md, "Adaptive computation time").
 """
 from __future__ import annotations
 
