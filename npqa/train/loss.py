@@ -18,8 +18,10 @@ steps (:func:`npqa.model.features.program_indices`), is read as the model
 emits it: its k row steps at steps 0..k-1, its terminal at step k
 (:func:`act_layout`). Its log probability is then log p_k plus its choices'
 (the halting chances are inside the steps' op probabilities), and ACT's
-ponder cost N + 1 + R is added with weight τ (``ponder_weight``). With ``mapo = α > 0`` each question's ``-log π(B)`` is weighed
-by ``max(π(B), α)`` (no gradient through the weight), ``π(B)`` being the
+ponder cost N + 1 + R is added with weight τ (``ponder_weight``).
+
+With ``mapo = α > 0`` each question's ``-log π(B)`` is weighed by
+``max(π(B), α)`` (no gradient through the weight), ``π(B)`` being the
 probability of its consistent programs: the memory-augmented policy
 optimisation objective with an exhaustive enumerator (Liang et al. 2018), which
 trusts a question's consistent set more as the model gives it more mass.
