@@ -11,12 +11,11 @@ program probability (raw, before any calibration) to 6 places.
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
 from pathlib import Path
 
 from npqa import TableQA
 from npqa.train.metric import escape_tsv
-from npqa.train.wtq import read_examples
+from npqa.train.wtq import group_by_table, read_examples
 
 
 def main() -> None:
@@ -28,9 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     qa = TableQA.load(args.model)
     examples = read_examples(args.data)
-    by_table: dict[str, list] = defaultdict(list)
-    for ex in examples:
-        by_table[ex.table_path].append(ex)
+    by_table = group_by_table(examples)
     lines: dict[str, str] = {}
     for path, group in by_table.items():
         results = qa.ask_many(str(args.tables_root / path), [ex.question for ex in group])

@@ -22,7 +22,6 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
 from npqa.grammars.ops import LANGUAGE
@@ -31,7 +30,7 @@ from npqa.api import TableQA
 from npqa.lang.language import Result
 from npqa.lang.textform import parse
 from npqa.session import TableSession
-from npqa.train.wtq import read_examples
+from npqa.train.wtq import group_by_table, read_examples
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -58,9 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     qa = TableQA.load(args.model)
     examples = read_examples(args.data)
-    by_table: dict[str, list] = defaultdict(list)
-    for ex in examples:
-        by_table[ex.table_path].append(ex)
+    by_table = group_by_table(examples)
     lengths: list[int] = []
     agreed = no_program = 0
     dump: list[str] = []

@@ -11,7 +11,6 @@ model's weights change (a new shipped model, a retrained one).
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -23,7 +22,7 @@ from npqa.model.calibrate import (
     L2, Bands, Calibrator, Signals, band_figures, cross_fit, figures, fit_calibrator,
 )  # fmt: skip
 from npqa.train.metric import check
-from npqa.train.wtq import read_examples
+from npqa.train.wtq import group_by_table, read_examples
 
 
 @dataclass
@@ -44,9 +43,7 @@ def collect(qa: TableQA, data: str | Path, tables_root: str | Path, on_table: Ca
     """Ask every question of ``data`` (a WTQ-style TSV) with ``qa``, table by table.
     ``on_table`` is called with the number of questions after each table."""
     examples = read_examples(Path(data))
-    by_table: dict[str, list[Any]] = defaultdict(list)
-    for ex in examples:
-        by_table[ex.table_path].append(ex)
+    by_table = group_by_table(examples)
     found: dict[str, tuple[Signals | None, bool]] = {}
     for path, group in by_table.items():
         results = qa.ask_many(str(Path(tables_root) / path), [ex.question for ex in group])

@@ -36,6 +36,15 @@ def split_answers(target_value: str) -> list[str]:
     return [unescape_tsv(item) for item in target_value.split("|")]
 
 
+def group_by_table(examples: list[Example]) -> dict[str, list[Example]]:
+    """The examples grouped by their table (``table_path``), groups in order of first use,
+    examples in file order: what asking table by table reads."""
+    groups: dict[str, list[Example]] = {}
+    for ex in examples:
+        groups.setdefault(ex.table_path, []).append(ex)
+    return groups
+
+
 def read_examples(tsv_path: str | Path) -> list[Example]:
     """All examples of a WTQ-style TSV, in file order.
 
