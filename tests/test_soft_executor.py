@@ -61,7 +61,7 @@ def test_soft_op_with_one_hot_weights_equals_the_reference(draw: st.DataObject) 
             want = spec.combine(rows, spec.hard(col, constant), data.summary_rows)
         else:
             got = MODEL._row_step(soft_rows, table, torch.zeros(1, len(MODEL.filters), R, C, 1), p_op, p_col, torch.zeros(1, len(OPS), 1))
-            want = spec.hard(rows, col) & (data.start_rows if spec.name == "reset" else True)
+            want = spec.hard(rows, col) & (data.start_rows if spec.from_start else True)
         assert got.shape == (1, R)
         assert torch.equal(got[0], torch.from_numpy(want.astype(np.float32))), (spec.name, rows, got, want)
         return

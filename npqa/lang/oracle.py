@@ -80,7 +80,7 @@ def row_steps(data: Table, constants: Sequence[ConstValue], language: Language) 
             if spec.condition:
                 out.append((step, (spec, spec.hard(col, constant))))
             else:
-                out.append((step, (spec.hard, col)))
+                out.append((step, (spec.hard, col, spec.from_start)))
     return out
 
 
@@ -97,8 +97,10 @@ def reachable(data: Table, constants: Sequence[ConstValue], language: Language, 
                 spec, passing = how
                 new = spec.combine(frontier.rows, passing, summary)  # (S, R)
             else:
-                fn, col = how
+                fn, col, from_start = how
                 new = fn(frontier.rows, col)  # (S, R)
+                if from_start:
+                    new = new & data.start_rows
             rows.append(new)
             counts.append(frontier.counts)
         if not rows:
