@@ -114,18 +114,20 @@ def changing_steps(result: "AskResult", table: "Table") -> list[bool]:
 
 
 def top_words(attention: Sequence[tuple[str, float]], k: int = TOP_WORDS) -> str:
-    """The ``k`` question words a step attends to most, with their weights.
+    """The ``k`` question words a step attends to most, with their weights (none under 0.5%).
 
     >>> top_words([("how", 0.1), ("many", 0.2), ("2010", 0.7)], 2)
     '2010 70.0%, many 20.0%'
+    >>> top_words([("in", 0.001), ("2010", 0.999)])
+    '2010 99.9%'
     """
-    ranked = sorted(attention, key=lambda wp: -wp[1])[:k]
+    ranked = [wp for wp in sorted(attention, key=lambda wp: -wp[1])[:k] if wp[1] >= 0.005]  # no "0.0%" words
     return ", ".join(f"{word} {_percent(p)}" for word, p in ranked)
 
 
 def render_table_once(console: "Console", result: "AskResult", table: "Table", changes: Sequence[bool]) -> None:
     """The table, printed once, with one marker column ``sN`` per step N that changes the rows
-    (``●``: the row is kept after step N); the rows the last step reads are highlighted."""
+    (``●``: the row is selected after step N); the rows the last step reads are highlighted."""
     from rich.table import Table as RichTable
     from rich.text import Text
 
@@ -138,11 +140,11 @@ def render_table_once(console: "Console", result: "AskResult", table: "Table", c
     seen = list(result.steps[-1].rows) + [r for t in marked for r in result.steps[t].rows]
     rows = shown_rows(table.n_rows, list(dict.fromkeys(seen)), MAX_ROWS)
     n_start = int(start.sum())
-    head = f"table: {table.n_rows} rows × {len(names)} columns; a program starts from "
-    head += f"all {n_start} rows" if n_start == table.n_rows else f"{n_start} rows (dimmed rows summarise the others)"
+    head = f"table: {table.n_rows} rows × {len(names)} columns; programs start from "
+    head += f"all {n_start} rows" if n_start == table.n_rows else f"{n_start} (dimmed: summary rows)"
     console.print(Text(head, style="bold"))
     if marked:
-        console.print(Text("  ● in sN: kept after step N · highlighted: the rows the last step reads", style="dim"))
+        console.print(Text("  ● in sN: selected after step N · highlighted: the rows the last step reads", style="dim"))
     grid = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
     grid.add_column(Text("row"), justify="right", style="dim")
     for t in marked:
@@ -152,7 +154,7 @@ def render_table_once(console: "Console", result: "AskResult", table: "Table", c
         grid.add_column(Text(names[j], style=style), overflow="fold")
     sets = [set(result.steps[t].rows) for t in marked]
     for r in rows:
-        style = "black on green" if r in final else ("dim" if start[r] else "dim italic")
+        style = "black on green" if r in final else ("" if start[r] else "dim italic")
         cells = [Text(str(r))] + [Text("●" if r in s else "") for s in sets]
         cells += [Text(table.columns[j].texts[r]) for j in cols]
         grid.add_row(*cells, style=style)
@@ -189,16 +191,17 @@ def render_steps(console: "Console", result: "AskResult", table: "Table") -> Non
         attention = result.column_probs[t] if t < len(result.column_probs) else {}
         if step.column is not None:
             listed = ", ".join(f"{name} {_percent(p)}" for name, p in _top(attention, TOP_COLUMNS))
-            console.print(Text.assemble(("  columns: ", "bold"), listed))
+            if listed:
+                console.print(Text.assemble(("  columns: ", "bold"), listed))
             console.print(Text.assemble(("  column chosen: ", "bold"), step.column))
         if step.constant is not None:
             console.print(Text.assemble(("  constant: ", "bold"), step.constant))
         kept = f"{len(step.rows)} of {table.n_rows}"
         if changes[t]:
-            console.print(Text.assemble(("  rows kept: ", "bold"), (f"{kept}: {row_list(step.rows)}", "green"),
+            console.print(Text.assemble(("  rows selected: ", "bold"), (f"{kept}: {row_list(step.rows)}", "green"),
                                         (f" (● in column s{t + 1})", "dim")))  # fmt: skip
         elif t == len(result.steps) - 1:
-            console.print(Text.assemble(("  rows unchanged", "bold"), f" ({kept}): {step.op} answers from them"))
+            console.print(Text.assemble(("  rows unchanged", "bold"), f" ({kept}): {step.op} reads them for the answer"))
         else:
             console.print(Text.assemble(("  rows unchanged", "bold"), f" ({kept})"))
 
