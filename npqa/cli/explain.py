@@ -137,7 +137,8 @@ def render_table_once(console: "Console", result: "AskResult", table: "Table", c
     start = table.start_rows
     chosen = {s.column: 1.0 for s in result.steps if s.column is not None}
     cols = shown_columns(names, chosen, MAX_COLUMNS)
-    seen = list(result.steps[-1].rows) + [r for t in marked for r in result.steps[t].rows]
+    # rows to show: those the last step reads first, then those earlier steps select (each list cut: big tables)
+    seen = list(result.steps[-1].rows[:MAX_ROWS]) + [r for t in marked for r in result.steps[t].rows[:MAX_ROWS]]
     rows = shown_rows(table.n_rows, list(dict.fromkeys(seen)), MAX_ROWS)
     n_start = int(start.sum())
     head = f"table: {table.n_rows} rows × {len(names)} columns; programs start from "
