@@ -38,8 +38,9 @@ class StepInfo:
     column_prob: float | None
     constant: str | None
     rows: list[int]  # rows selected after the step (0-based)
-    # the controller's attention over the question's words at this step: (word, weight) per token, weights sum to 1
-    question_attention: list[tuple[str, float]] = field(default_factory=list)
+    # the controller's attention over the question's words at this step: a [word, weight] pair per token in the
+    # question's order, weights summing to 1; pairs are lists, as in the JSON (to_dict() == json.loads(to_json()))
+    question_attention: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,7 +99,7 @@ class AskResult:
                     "column_prob": s.column_prob,
                     "constant": s.constant,
                     "rows": s.rows,
-                    "question_attention": list(s.question_attention),  # (word, weight) tuples: [word, weight] in JSON
+                    "question_attention": [list(pair) for pair in s.question_attention],
                 }
                 for s in self.steps
             ],
@@ -285,7 +286,7 @@ class TableQA:
                     constant=None if step.constant is None else format_constant(step.constant),
                     rows=np.flatnonzero(current).tolist(),
                     question_attention=[] if attn is None else [
-                        (w, round(float(p), 4)) for w, p in zip(words, np.asarray(attn[b, t])[: len(words)])
+                        [w, round(float(p), 4)] for w, p in zip(words, np.asarray(attn[b, t])[: len(words)])
                     ],
                 )
             )

@@ -25,8 +25,8 @@ QUESTION = "how many singles were released in 2010?"
 WORDS = ["how", "many", "cities", "are", "in", "France", "?"]
 
 
-def _strip(*weights: float) -> list[tuple[str, float]]:
-    return list(zip(WORDS, weights))
+def _strip(*weights: float) -> list[list]:
+    return [[w, p] for w, p in zip(WORDS, weights)]
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ class _Strips(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.strips: list[list[tuple[str, float]]] = []
+        self.strips: list[list[list]] = []
         self._cell: list | None = None
         self._in_small = False
 
@@ -115,7 +115,7 @@ class _Strips(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "td" and self._cell is not None:
-            self.strips[-1].append((self._cell[0], self._cell[1]))
+            self.strips[-1].append([self._cell[0], self._cell[1]])
             self._cell = None
         elif tag == "small":
             self._in_small = False

@@ -113,7 +113,7 @@ def changing_steps(result: "AskResult", table: "Table") -> list[bool]:
     return out
 
 
-def top_words(attention: Sequence[tuple[str, float]], k: int = TOP_WORDS) -> str:
+def top_words(attention: Sequence[Sequence], k: int = TOP_WORDS) -> str:
     """The ``k`` question words a step attends to most, with their weights (none under 0.5%).
 
     >>> top_words([("how", 0.1), ("many", 0.2), ("2010", 0.7)], 2)
