@@ -38,6 +38,18 @@ def confidence_line(result: Any, bands: Any) -> str:
     return f"{result.confidence:.2g} ({result.band}{tail})"
 
 
+def html_line(page: Path | None) -> str:
+    """The stderr line ``--explain`` and ``--explain-html`` end with: where the HTML page was
+    written, or, when none was asked for, how to get one.
+
+    >>> html_line(None)
+    "explain: the HTML page (attention over the question's words at each step) needs --explain-html FILE"
+    """
+    if page is None:
+        return "explain: the HTML page (attention over the question's words at each step) needs --explain-html FILE"
+    return f"explain: HTML page written to {Path(page).resolve()}"
+
+
 def _low(result: Any) -> bool:
     from npqa.model.calibrate import LIKELY_WRONG
 
@@ -99,12 +111,12 @@ def ask(
     model: ModelOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, max=20, help="Show the K most likely programs with their answers.")] = 1,
     db: DbOpt = None,
-    explain: Annotated[
-        bool, typer.Option("--explain", help="Show each step: top ops, column attention, constant, selected rows.")
-    ] = False,
-    explain_html: Annotated[
-        Optional[Path], typer.Option("--explain-html", help="Write the steps as a self-contained HTML page of heat maps.")
-    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help=(
+        "Show the table once, then each step: top ops, words read, column attention, constant, rows when they change."
+    ))] = False,
+    explain_html: Annotated[Optional[Path], typer.Option("--explain-html", help=(
+        "Write the steps as a self-contained HTML page of heat maps, with the attention over the question's words."
+    ))] = None,
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
@@ -154,6 +166,8 @@ def ask(
         from npqa.cli.explain import write_html
 
         write_html(explain_html, results, tbl)
+    if explain_html is not None or (explain and not as_json):
+        _err(html_line(explain_html))
     if failed:
         raise typer.Exit(2)
 
