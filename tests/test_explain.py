@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -188,10 +189,15 @@ def test_explain_html_with_json_keeps_stdout_one_json_object(model: str, tmp_pat
     assert "written to" in result.stderr and "written to" not in result.stdout
 
 
-def test_explain_alone_says_how_to_get_the_page(model: str) -> None:
+def test_explain_alone_writes_the_page_to_the_temporary_folder_and_says_where(
+    model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     result = ask(model, str(TABLE), QUESTION, "--explain")
     assert result.exit_code == 0, result.stderr
-    assert re.search(r"^explain: .*needs --explain-html FILE$", result.stderr, re.M)
+    page = tmp_path / "npqa-explain.html"
+    assert f"explain: HTML page written to {page.resolve()}" in result.stderr.splitlines()
+    assert "attention over the question" in page.read_text(encoding="utf-8")
 
 
 def test_the_explain_doctests_hold() -> None:

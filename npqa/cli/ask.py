@@ -38,16 +38,17 @@ def confidence_line(result: Any, bands: Any) -> str:
     return f"{result.confidence:.2g} ({result.band}{tail})"
 
 
-def html_line(page: Path | None) -> str:
-    """The stderr line ``--explain`` and ``--explain-html`` end with: where the HTML page was
-    written, or, when none was asked for, how to get one.
-
-    >>> html_line(None)
-    "explain: the HTML page (attention over the question's words at each step) needs --explain-html FILE"
-    """
-    if page is None:
-        return "explain: the HTML page (attention over the question's words at each step) needs --explain-html FILE"
+def html_line(page: Path) -> str:
+    """The stderr line ``--explain`` and ``--explain-html`` end with: where the HTML page was written."""
     return f"explain: HTML page written to {Path(page).resolve()}"
+
+
+def default_page() -> Path:
+    """Where ``--explain`` without ``--explain-html`` writes its page: one file in the
+    system's temporary folder, overwritten by the next explanation."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "npqa-explain.html"
 
 
 def _low(result: Any) -> bool:
@@ -115,7 +116,8 @@ def ask(
         "Show the table once, then each step: top ops, words read, column attention, constant, rows when they change."
     ))] = False,
     explain_html: Annotated[Optional[Path], typer.Option("--explain-html", help=(
-        "Write the steps as a self-contained HTML page of heat maps, with the attention over the question's words."
+        "Write the steps as a self-contained HTML page of heat maps, with the attention over the question's words "
+        "(--explain alone writes it to npqa-explain.html in the temporary folder)."
     ))] = None,
     sep: SepOpt = None,
     encoding: EncOpt = None,
@@ -162,11 +164,12 @@ def ask(
             if question is None:
                 console.print()
         sys.stdout.flush()
+    if explain_html is None and explain and not as_json:
+        explain_html = default_page()
     if explain_html is not None:
         from npqa.cli.explain import write_html
 
         write_html(explain_html, results, tbl)
-    if explain_html is not None or (explain and not as_json):
         _err(html_line(explain_html))
     if failed:
         raise typer.Exit(2)
