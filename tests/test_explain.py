@@ -7,7 +7,6 @@ from the tiny model of ``test_cli``.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
