@@ -166,7 +166,7 @@ class SourceSql:
         source = self.source
         if which == "text":
             if db.passthrough:
-                return source.column(db.sql_name)
+                return source.ref(db.sql_name)
             if db.clean or db.typed:  # the database's text is the display text
                 return text_sql(db, source)
             return self._collapse(db, text_sql(db, source))
@@ -303,12 +303,11 @@ class SourceSql:
     def _check(self, names: list[str], owners: dict[str, tuple[DbColumn, str]]) -> None:
         source = self.source
         query = exp.select(*(self.derivation(*owners[n]) for n in names)).from_(source.table_ref(qualify=True))
+        failures = (OSError, *_db_errors(source))
         conn = source.connect()
         try:
             rows = conn.execute(query.order_by(*source.order_by()).sql(source.dialect)).fetchall()
-        except Exception as err:  # the file changed or vanished since it was read
-            if not isinstance(err, (OSError, *_db_errors(source))):
-                raise
+        except failures as err:  # the file changed or vanished since it was read
             raise TableError(source.path, f"cannot check the SQL on the database ({str(err).splitlines()[0]})") from None
         finally:
             conn.close()

@@ -27,13 +27,13 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 from sqlglot import exp
 
 from npqa.errors import DependencyError, TableError
-from npqa.table.column import MemoryColumn, Table
+from npqa.table.column import Column, MemoryColumn, Table
 from npqa.table.values import Date
 
 LABELS = {"sqlite": "SQLite", "duckdb": "DuckDB"}
@@ -79,7 +79,8 @@ class DbSource:
     def label(self) -> str:
         return LABELS[self.dialect]
 
-    def column(self, sql_name: str) -> exp.Column:
+    def ref(self, sql_name: str) -> exp.Column:
+        """A reference to the user's column ``sql_name``."""
         return exp.Column(this=exp.to_identifier(sql_name, quoted=True))
 
     def table_ref(self, qualify: bool = False) -> exp.Table:
@@ -91,7 +92,7 @@ class DbSource:
 
     def order_by(self) -> list[exp.Ordered]:
         nulls_first = self.dialect == "sqlite"  # each dialect's default: sqlglot then writes no NULLS clause
-        keys = [exp.column(name) if self.order_is_rowid else self.column(name) for name in self.order]
+        keys = [exp.column(name) if self.order_is_rowid else self.ref(name) for name in self.order]
         return [exp.Ordered(this=key, nulls_first=nulls_first) for key in keys]
 
     def row_number(self) -> exp.Expression:
@@ -121,14 +122,14 @@ def _cast(value: exp.Expression, to: str) -> exp.Cast:
 def text_sql(col: DbColumn, source: DbSource) -> exp.Expression:
     """The database's text of a cell (what npqa reads as the display text, before
     collapsing whitespace): the column itself for text, else ``CAST(x AS TEXT)``."""
-    ref = source.column(col.sql_name)
+    ref = source.ref(col.sql_name)
     return ref if col.kind == "text" else _cast(ref, "TEXT")
 
 
 def typed_sql(col: DbColumn, source: DbSource) -> dict[str, exp.Expression]:
     """What npqa derives from a typed column, in SQL (``num``, ``year``, ``month``,
     ``day``); the reader reads these very expressions, so they are exact."""
-    ref = source.column(col.sql_name)
+    ref = source.ref(col.sql_name)
     if col.kind == "date":
         year = exp.Year(this=ref.copy())
         return {"num": year, "year": year.copy(), "month": exp.Month(this=ref.copy()), "day": exp.Day(this=ref.copy())}
@@ -153,7 +154,7 @@ def connect(path: Path, dialect: str) -> Any:
         try:
             conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
             conn.text_factory = lambda b: b.decode("utf-8", "replace")
-            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # reads the header: a broken file fails here
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header: a broken file fails here
         except sqlite3.Error as err:
             raise TableError(what, f"not a readable SQLite database ({err})") from None
         return conn
@@ -179,7 +180,7 @@ def _errors(dialect: str) -> tuple[type[BaseException], ...]:
 def list_tables(conn: Any, dialect: str) -> list[tuple[str | None, str]]:
     """(schema, name) of each table, schema None for SQLite's and DuckDB's ``main``."""
     if dialect == "sqlite":
-        rows = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite^_%' ESCAPE '^' ORDER BY rowid")
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite^_%' ESCAPE '^' ORDER BY rowid")
         return [(None, name) for (name,) in rows.fetchall()]
     rows = conn.execute(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
@@ -206,7 +207,7 @@ def _choose(conn: Any, dialect: str, what: str, wanted: str | None) -> tuple[str
     by_name = [t for t in tables if t[1] == wanted]
     if len(by_name) == 1:
         return by_name[0]
-    view = dialect == "sqlite" and conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = ?", (wanted,)).fetchone()
+    view = dialect == "sqlite" and conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?", (wanted,)).fetchone()
     if view:
         raise TableError(what, f"{wanted!r} is a view; npqa reads tables (a view has no storage order). Its tables: {', '.join(labels)}")
     raise TableError(what, f"no table named {wanted!r}; its tables: {', '.join(labels)}")
@@ -215,8 +216,17 @@ def _choose(conn: Any, dialect: str, what: str, wanted: str | None) -> tuple[str
 # --------------------------------------------------------------------------- reading
 
 
-def read_database(path: Path, dialect: str, table: str | None = None, decimal: str | None = None) -> DatabaseTable:
-    """Read table ``table`` (or the only table) of the database file at ``path``.
+TextColumn = Callable[[str, list[str], Optional[str]], Column]
+"""(name, raw cell texts, decimal mark) -> a column, as a CSV's cells are read
+(:func:`npqa.table.read.make_column`, passed in by :func:`npqa.table.read.load_table`)."""
+
+
+def read_database(
+    path: Path, dialect: str, table: str | None, decimal: str | None, text_column: TextColumn, names: Callable[[list[str]], list[str]]
+) -> DatabaseTable:
+    """Read table ``table`` (or the only table) of the database file at ``path``;
+    ``text_column`` reads a text column's cells, ``names`` makes header names unique
+    (:func:`npqa.table.read.unique_names`), both as for a CSV.
 
     Raises :class:`TableError` (one line, naming the file) for a file that is not a
     readable database, a database with no table, several tables and no ``table``,
@@ -228,7 +238,7 @@ def read_database(path: Path, dialect: str, table: str | None = None, decimal: s
     try:
         try:
             schema, name = _choose(conn, dialect, what, table)
-            return _read(conn, path, dialect, schema, name, decimal)
+            return _read(conn, path, dialect, schema, name, decimal, text_column, names)
         except _errors(dialect) as err:
             raise TableError(what, f"cannot read the {LABELS[dialect]} database ({str(err).splitlines()[0]})") from None
     finally:
@@ -297,9 +307,10 @@ def _kinds(conn: Any, dialect: str, table_sql: str, cols: list[tuple[str, str, i
     return out
 
 
-def _read(conn: Any, path: Path, dialect: str, schema: str | None, name: str, decimal: str | None) -> DatabaseTable:
-    from npqa.table.read import make_column, unique_names
-
+def _read(
+    conn: Any, path: Path, dialect: str, schema: str | None, name: str, decimal: str | None, text_column: TextColumn,
+    unique_names: Callable[[list[str]], list[str]],
+) -> DatabaseTable:
     what = str(path)
     probe = DbSource(what, dialect, name, schema, (), ())
     table_sql = probe.table_ref(qualify=True).sql(dialect)
@@ -334,7 +345,7 @@ def _read(conn: Any, path: Path, dialect: str, schema: str | None, name: str, de
             final.append(col)
         else:
             raw = ["" if v is None else str(v) for v in values[0]]
-            column = make_column(col.name, raw, decimal)
+            column = text_column(col.name, raw, decimal)
             read_columns.append(column)
             clean = all(t == r for t, r in zip(column.texts, raw))
             spaces = "".join(sorted({ch for r in raw for ch in r if ch.isspace() and ch != " "})) if not clean else ""

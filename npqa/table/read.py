@@ -144,7 +144,7 @@ def _database_table(
             raise TableError(str(path), f"{option} applies to {applies}, and this is {label}")
     if not header:
         raise TableError(str(path), f"--no-header applies to CSV/TSV text and sheets: {label} names its columns")
-    return read_database(path, kind, db_table, decimal)
+    return read_database(path, kind, db_table, decimal, make_column, unique_names)
 
 
 def _normalise_decimal(decimal: str | None, what: str) -> str | None:
