@@ -75,7 +75,8 @@ class AskResult:
     all_op_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, every op
     question: str = ""  # the question asked (not part of --json)
     sql_helpers: dict[str, str] = field(default_factory=dict)  # helper column the SQL reads -> what it holds
-    sql_note: str = ""  # the same in one line, a SQL comment shown under the SQL (not part of --json)
+    sql_note: str = ""  # the line shown under the SQL, a SQL comment (not part of --json)
+    sql_caveat: str = ""  # a table in a database file: what its SQL cannot compute as npqa reads it ('' when exact)
     signals: Signals | None = field(default=None, repr=False)  # what the calibrator read (not part of --json)
 
     def to_json(self) -> str:
@@ -84,7 +85,7 @@ class AskResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``npqa ask --json`` object: answer, sql, program, confidence, steps,
-        alternatives, sql_helpers, program_prob, band, remarks, abstained."""
+        alternatives, sql_helpers, sql_caveat, program_prob, band, remarks, abstained."""
         # built by hand: dataclasses.asdict deep-copies every row list (seconds on a big table)
         return {
             "answer": list(self.answer),
@@ -108,6 +109,7 @@ class AskResult:
                 for a in self.alternatives
             ],
             "sql_helpers": dict(self.sql_helpers),
+            "sql_caveat": self.sql_caveat,
             "program_prob": self.program_prob,
             "band": self.band,
             "remarks": list(self.remarks),
@@ -161,14 +163,15 @@ class TableQA:
         table: Any,
         question: str,
         top: int = 1,
-        dialect: str = "sqlite",
+        dialect: str | None = None,
         min_confidence: float | None = None,
         **table_options: Any,
     ) -> AskResult:
         """Answer ``question`` about ``table`` (a path, ``"-"``, a DataFrame or a loaded Table).
 
         ``top`` programs are decoded (the best one answers, the others are
-        ``alternatives``); ``dialect`` is the SQL dialect of ``sql``; below
+        ``alternatives``); ``dialect`` is the SQL dialect of ``sql`` (None: SQLite, or
+        the dialect of the table's database file); below
         ``min_confidence`` the answer is withheld (``abstained``; ``answer`` and
         ``alternatives`` empty; the program, SQL and confidence stay); ``table_options`` (``sep``,
         ``encoding``, ``header``) go to :func:`npqa.table.read.load_table`.
@@ -180,7 +183,7 @@ class TableQA:
         table: Any,
         questions: Iterable[str],
         top: int = 1,
-        dialect: str = "sqlite",
+        dialect: str | None = None,
         min_confidence: float | None = None,
         **table_options: Any,
     ) -> list[AskResult]:
@@ -235,6 +238,7 @@ class TableQA:
                     question=questions[b],
                     sql_helpers=sql.helpers,
                     sql_note=sql.note,
+                    sql_caveat=sql.caveat,
                     signals=trust.signals,
                 )
             )
@@ -332,7 +336,7 @@ def sql_of(
     table: Any,
     text: str,
     model_dir: str | Path | None = None,
-    dialect: str = "sqlite",
+    dialect: str | None = None,
     db: str | Path | None = None,
 ) -> SqlOf:
     """The SQL behind ``text`` on ``table`` (the library behind ``npqa sql``).
@@ -345,6 +349,8 @@ def sql_of(
     from npqa.lang.programs import run_program
 
     session = TableSession.open(table)
+    if db is not None:
+        session.refuse_db()
     try:
         run = run_program(session.table, text, dialect=dialect)
     except ProgramError as err:

@@ -324,7 +324,7 @@ def test_run_prints_answer_program_and_sql() -> None:
 def test_run_json_fields() -> None:
     data = json.loads(runner.invoke(app, ["run", str(TABLE), PROGRAM, "--json"]).stdout)
     helpers = {"Year.num": 'the number read from "Year"'}
-    assert data == {"answer": ["4"], "program": PROGRAM, "sql": data["sql"], "sql_helpers": helpers}
+    assert data == {"answer": ["4"], "program": PROGRAM, "sql": data["sql"], "sql_helpers": helpers, "sql_caveat": ""}
 
 
 def test_run_unknown_column_is_a_type_error() -> None:

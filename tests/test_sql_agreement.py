@@ -6,11 +6,9 @@ programs are random chains of declared ops with arguments the table offers.
 """
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections import Counter
 
-import numpy as np
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +16,7 @@ from sqlglot import exp
 
 from npqa.lang.executor import execute
 from npqa.grammars.ops import LANGUAGE
+from strategies import constants_of
 from strategies import programs as random_programs
 from strategies import raw_steps
 from npqa.lang.language import Program
@@ -25,7 +24,6 @@ from npqa.lang.sql import Schema, program_sql, render, write_sqlite
 from npqa.table.column import Table
 from npqa.table.read import make_column
 from npqa.lang.textform import parse, to_text
-from npqa.table.values import Date
 
 OPS_SEEN: Counter[str] = Counter()
 
@@ -66,28 +64,6 @@ def tables(draw: st.DrawFn) -> Table:
             cells.insert(where, name)
         columns.append(make_column(name, cells))
     return Table(columns, "<test>")
-
-
-def constants_of(data: Table) -> list[object]:
-    """Question-like constants drawn from the table: its numbers (and neighbours),
-    its dates at every precision, and words from its cells."""
-    out: list[object] = []
-    for col in data.columns:
-        for x in col.num[~np.isnan(col.num)]:
-            out += [float(x), float(x) + 0.5]
-        for y, m, d in zip(col.year, col.month, col.day):
-            if not math.isnan(y):
-                out.append(Date(int(y), None, None))
-                if not math.isnan(m):
-                    out.append(Date(int(y), int(m), None))
-                    if not math.isnan(d):
-                        out.append(Date(int(y), int(m), int(d)))
-        for text in col.texts:
-            words = text.split()
-            if words:
-                out.append(words[0])
-                out.append(text)
-    return out
 
 
 @st.composite

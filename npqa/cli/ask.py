@@ -10,7 +10,8 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, DecimalOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, DbTableOpt, DecimalOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load,
+    _print_json, command,
 )  # fmt: skip
 from npqa.errors import QuestionError
 
@@ -125,6 +126,7 @@ def ask(
     sheet: SheetOpt = None,
     min_confidence: MinConfidenceOpt = None,
     decimal: DecimalOpt = None,
+    db_table: DbTableOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a table, with the program and SQL behind the answer."""
@@ -135,10 +137,12 @@ def ask(
 
     if table == "-" and question is None:
         raise QuestionError("ask", "the table and the questions cannot both come from stdin")
-    session = TableSession(_load(table, sep, encoding, no_header, sheet, decimal))
+    session = TableSession(_load(table, sep, encoding, no_header, sheet, decimal, db_table))
     tbl = session.table
     if question is not None and not question.strip():
         raise QuestionError("question", "empty question")
+    if db is not None:
+        session.refuse_db()
     qa = TableQA.load(model)
     if db is not None:
         session.write_db(db)

@@ -132,7 +132,12 @@ class SqlContext:
         return _and(*conds)
 
     def nonempty(self) -> exp.Expression:
-        return exp.NEQ(this=self.col.text, expression=exp.Literal.string(""))  # type: ignore[union-attr]
+        """The cell is not empty: ``"X" <> ''`` (NULL fails it too), ``NOT "X" IS NULL`` for typed values."""
+        col = self.col
+        assert col is not None
+        if col.typed:
+            return exp.Not(this=exp.Is(this=col.text, expression=exp.Null()))
+        return exp.NEQ(this=col.text, expression=exp.Literal.string(""))
 
     # -- the carried rows --------------------------------------------------------
     def carried(
@@ -352,7 +357,9 @@ class SqlText:
 
     text: str
     helpers: dict[str, str]  # helper column -> what it holds (:func:`helper_columns`)
-    note: str  # :func:`helper_note`, '' when the query reads no helper column
+    note: str  # the line shown under the SQL: :func:`helper_note` ('' when the query reads no helper column),
+    # or for a table in a database file the caveat
+    caveat: str = ""  # what the SQL cannot compute as npqa reads it ('' when exact; :mod:`npqa.lang.sqlsource`)
 
 
 def to_sql(program: Program, schema: Schema, language: Language, dialect: str = "sqlite") -> SqlText:
