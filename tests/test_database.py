@@ -298,3 +298,28 @@ def test_reading_never_writes_to_the_file(tmp_path: Path) -> None:
 def test_load_table_names_the_table_option() -> None:
     with pytest.raises(TableError, match="--table applies"):
         load_table("data/tiny/csv/204-csv/365.csv", db_table="x")
+
+
+def test_a_duckdb_table_in_another_schema_is_named_with_its_schema(tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    path = tmp_path / "s.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE SCHEMA charts")
+    conn.execute('CREATE TABLE charts.singles ("Year" INTEGER, "Single" VARCHAR)')
+    conn.execute("INSERT INTO charts.singles VALUES (2010, 'Arabesque'), (2012, 'Beat')")
+    conn.close()
+    out = json.loads(runner.invoke(app, ["run", str(path), 'count(greater(reset, "Year", 2009))', "--table", "charts.singles", "--json"]).stdout)
+    assert out["answer"] == ["2"] and 'FROM "charts"."singles"' in out["sql"]
+    assert on_file(path, out["sql"]) == [(2,)]
+
+
+def test_an_uploaded_database_gets_sql_over_table_t(tmp_path: Path) -> None:
+    """npqa serve deletes an upload once read, so its SQL cannot read the file."""
+    pytest.importorskip("starlette")
+    from npqa.grammars.ops import LANGUAGE
+    from npqa.lang.textform import parse
+    from npqa.serve.app import read_upload
+
+    session = read_upload(tmp_path, "music.sqlite", make("sqlite", tmp_path).read_bytes())
+    sql = session.sql(parse('count(equal(reset, "Year", 2010))', LANGUAGE), LANGUAGE)
+    assert sql == 'SELECT COUNT(*) FROM "t" WHERE "Year.num" = 2010'

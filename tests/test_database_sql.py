@@ -2,8 +2,9 @@
 is, returns what the reference executor returns, unless the caveat line says
 which of npqa's readings the SQL cannot compute.
 
-Random small tables with typed columns (INTEGER, REAL, and in DuckDB DATE and
-DECIMAL) and text columns (words, numbers written as text, ISO dates) are
+Random small tables with typed columns (INTEGER, REAL; in DuckDB DATE,
+TIMESTAMP, DECIMAL and BOOLEAN; in SQLite a column without a type holding any
+value) and text columns (words, numbers written as text, ISO dates) are
 written to a SQLite and a DuckDB file; random programs run on what npqa read.
 On tables whose text columns hold only what SQL reads exactly, no caveat is
 allowed at all.
@@ -38,14 +39,15 @@ INTS = [2004, 1999, 2010, 3, -7, 0, 12345, 2004]
 REALS = [2.5, 3.0, -0.5, 0.1, 1e20, 1 / 3, 2004.0]
 DATES = [dt.date(2004, 5, 1), dt.date(1999, 12, 31), dt.date(2010, 1, 2), dt.date(2004, 5, 1)]
 DECIMALS = [decimal.Decimal("2.50"), decimal.Decimal("10.00"), decimal.Decimal("-1.25")]
+TIMESTAMPS = [dt.datetime(2004, 5, 1, 12, 30), dt.datetime(2004, 5, 1), dt.datetime(1999, 1, 2, 3, 4, 5)]
+MIXED = [3, "n/a", 2004, "", 2.5, "7 km", "1,234"]  # a SQLite column without a type holds any value
 
 SEEN: Counter[str] = Counter()
 
 
 def kinds_for(dialect: str, exact: bool) -> list[str]:
     kinds = ["int", "real", "words", "numbers", "dates"]
-    if dialect == "duckdb":
-        kinds += ["date", "decimal"]
+    kinds += ["date", "decimal", "timestamp", "boolean"] if dialect == "duckdb" else ["mixed"]
     return kinds if exact else kinds + ["odd numbers", "odd dates"]
 
 
@@ -53,6 +55,7 @@ POOLS = {
     "int": ("INTEGER", INTS), "real": ("REAL", REALS), "words": ("TEXT", WORDS), "numbers": ("TEXT", EXACT_NUMBERS),
     "dates": ("TEXT", EXACT_DATES), "odd numbers": ("TEXT", EXACT_NUMBERS + ODD_NUMBERS),
     "odd dates": ("TEXT", EXACT_DATES + ODD_DATES), "date": ("DATE", DATES), "decimal": ("DECIMAL(6,2)", DECIMALS),
+    "timestamp": ("TIMESTAMP", TIMESTAMPS), "boolean": ("BOOLEAN", [True, False]), "mixed": ("", MIXED),
 }  # fmt: skip
 
 

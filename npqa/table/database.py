@@ -335,10 +335,11 @@ def _read(
         raise TableError(what, f"table {_label(schema, name)!r} has no rows")
     read_columns: list[Any] = []
     final: list[DbColumn] = []
+    by_column = list(zip(*rows))  # one tuple per selected expression, in row order
     at = 0
     for col in columns:
         width = len(_read_sql(col, source))
-        values = [list(v) for v in zip(*(row[at : at + width] for row in rows))]
+        values = by_column[at : at + width]
         at += width
         if col.typed:
             read_columns.append(_typed_column(col, values))
@@ -381,17 +382,23 @@ def _read_sql(col: DbColumn, source: DbSource) -> list[exp.Expression]:
     return out
 
 
-def _typed_column(col: DbColumn, values: list[list[Any]]) -> MemoryColumn:
-    """A number or date column from the database's own text and derivations."""
+def _typed_column(col: DbColumn, values: list[tuple[Any, ...]]) -> MemoryColumn:
+    """A number or date column from the database's own text (a number's or a date's:
+    no whitespace to collapse) and derivations."""
     import pandas as pd
 
-    from npqa.table.text import collapse_whitespace
-
     texts, num, year, month, day = values
-    shown = ["" if t is None else collapse_whitespace(str(t)) for t in texts]
-    numbers = np.array([np.nan if v is None else float(v) for v in num], dtype=np.float64)
-    dates = [None if y is None else Date(int(y), None if m is None else int(m), None if d is None else int(d))
-             for y, m, d in zip(year, month, day)]  # fmt: skip
+    shown = ["" if t is None else t for t in texts]
+    numbers = np.array([np.nan if v is None else v for v in num], dtype=np.float64)
+    known: dict[tuple[Any, Any, Any], Date | None] = {(None, None, None): None}  # one Date per distinct date
+
+    def date(y: Any, m: Any, d: Any) -> Date | None:
+        key = (y, m, d)
+        if key not in known:
+            known[key] = None if y is None else Date(int(y), None if m is None else int(m), None if d is None else int(d))
+        return known[key]
+
+    dates = [date(y, m, d) for y, m, d in zip(year, month, day)]
     codes, distinct = pd.factorize(np.asarray(shown, dtype=object))
     return MemoryColumn(
         col.name, shown, numbers, dates, "date" if col.kind == "date" else "number",
