@@ -323,3 +323,14 @@ def test_an_uploaded_database_gets_sql_over_table_t(tmp_path: Path) -> None:
     session = read_upload(tmp_path, "music.sqlite", make("sqlite", tmp_path).read_bytes())
     sql = session.sql(parse('count(equal(reset, "Year", 2010))', LANGUAGE), LANGUAGE)
     assert sql == 'SELECT COUNT(*) FROM "t" WHERE "Year.num" = 2010'
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement_characters(tmp_path: Path) -> None:
+    path = tmp_path / "latin.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute('CREATE TABLE x ("City" TEXT)')
+        conn.execute("INSERT INTO x VALUES (CAST(X'5AFC72696368' AS TEXT)), ('Oslo')")  # Zürich in Latin-1
+    conn.close()
+    assert list(load_table(path)["City"].texts) == ["Z\ufffdrich", "Oslo"]
+    out = json.loads(runner.invoke(app, ["run", str(path), 'count(word_match(reset, "City", "oslo"))', "--json"]).stdout)
+    assert out["answer"] == ["1"] and on_file(path, out["sql"]) == [(1,)]

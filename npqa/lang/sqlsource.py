@@ -43,7 +43,7 @@ from npqa.errors import OptionError, ProgramError, TableError
 from npqa.lang.language import Language, Program
 from npqa.lang.sql import TABLE, Schema, SqlText, helper_columns, program_sql
 from npqa.table.column import Table
-from npqa.table.database import DbColumn, DbSource, database_of, text_sql, typed_sql
+from npqa.table.database import DbColumn, DbSource, database_of, fetch_rows, text_sql, typed_sql
 from npqa.table.text import ascii_lower
 
 MAX_REPLACES = 40
@@ -307,7 +307,7 @@ class SourceSql:
         failures = (OSError, *_db_errors(source))
         conn = source.connect()
         try:
-            rows = conn.execute(query.order_by(*source.order_by()).sql(source.dialect)).fetchall()
+            rows = fetch_rows(conn, query.order_by(*source.order_by()).sql(source.dialect))
         except failures as err:  # the file changed or vanished since it was read
             raise TableError(source.path, f"cannot check the SQL on the database ({str(err).splitlines()[0]})") from None
         finally:

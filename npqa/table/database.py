@@ -153,7 +153,6 @@ def connect(path: Path, dialect: str) -> Any:
     if dialect == "sqlite":
         try:
             conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
-            conn.text_factory = lambda b: b.decode("utf-8", "replace")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header: a broken file fails here
         except sqlite3.Error as err:
             raise TableError(what, f"not a readable SQLite database ({err})") from None
@@ -163,6 +162,18 @@ def connect(path: Path, dialect: str) -> Any:
         return duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_CONFIG))
     except duckdb.Error as err:
         raise TableError(what, f"not a readable DuckDB database ({str(err).splitlines()[0]})") from None
+
+
+def fetch_rows(conn: Any, sql: str) -> list[tuple[Any, ...]]:
+    """Every row ``sql`` gives. A SQLite text that is not UTF-8 is read with U+FFFD for
+    its bad bytes (the reader and the check read it alike) instead of failing."""
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError as err:
+        if "decode" not in str(err) or not isinstance(conn, sqlite3.Connection):
+            raise
+    conn.text_factory = lambda b: b.decode("utf-8", "replace")  # slower than str: only when needed
+    return conn.execute(sql).fetchall()
 
 
 def _duckdb() -> Any:
@@ -330,7 +341,7 @@ def _read(
     )  # fmt: skip
     source = DbSource(what, dialect, name, schema, columns, order, is_rowid)
     query = exp.select(*(e for c in columns for e in _read_sql(c, source))).from_(source.table_ref(qualify=True))
-    rows = conn.execute(query.order_by(*source.order_by()).sql(dialect)).fetchall()
+    rows = fetch_rows(conn, query.order_by(*source.order_by()).sql(dialect))
     if not rows:
         raise TableError(what, f"table {_label(schema, name)!r} has no rows")
     read_columns: list[Any] = []
