@@ -38,6 +38,9 @@ class StepInfo:
     column_prob: float | None
     constant: str | None
     rows: list[int]  # rows selected after the step (0-based)
+    # the controller's attention over the question's words at this step: a [word, weight] pair per token in the
+    # question's order, weights summing to 1; pairs are lists, as in the JSON (to_dict() == json.loads(to_json()))
+    question_attention: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -97,6 +100,7 @@ class AskResult:
                     "column_prob": s.column_prob,
                     "constant": s.constant,
                     "rows": s.rows,
+                    "question_attention": [list(pair) for pair in s.question_attention],
                 }
                 for s in self.steps
             ],
@@ -267,6 +271,8 @@ class TableQA:
         from npqa.lang.executor import apply_row_step
 
         names = [op.name for op in self.model.ops]
+        words = item.linked.question.raw_tokens  # (Q,) as the user wrote them
+        attn = getattr(out, "attn", None)  # (B, T, Q_padded) or None
         steps = []
         current = item.table.start_rows.copy()
         for t, choice in enumerate(best.choices):
@@ -283,6 +289,9 @@ class TableQA:
                     column_prob=None if choice.column_prob is None else round(choice.column_prob, 4),
                     constant=None if step.constant is None else format_constant(step.constant),
                     rows=np.flatnonzero(current).tolist(),
+                    question_attention=[] if attn is None else [
+                        [w, round(float(p), 4)] for w, p in zip(words, np.asarray(attn[b, t])[: len(words)])
+                    ],
                 )
             )
         return steps

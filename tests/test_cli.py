@@ -174,7 +174,8 @@ def test_ask_stdin_bad_line_is_reported_and_others_answered(model: str) -> None:
 def test_ask_explain_shows_steps_ops_and_rows(model: str) -> None:
     result = ask(model, str(TABLE), "how many singles were released in 2010?", "--explain")
     assert result.exit_code == 0
-    assert "step 1:" in result.stdout and "ops:" in result.stdout and "rows selected:" in result.stdout
+    assert "step 1:" in result.stdout and "ops:" in result.stdout
+    assert "rows selected:" in result.stdout or "rows unchanged" in result.stdout
 
 
 def test_ask_explain_shows_markup_in_cells_literally(model: str, tmp_path: Path) -> None:

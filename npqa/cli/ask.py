@@ -39,6 +39,19 @@ def confidence_line(result: Any, bands: Any) -> str:
     return f"{result.confidence:.2g} ({result.band}{tail})"
 
 
+def html_line(page: Path) -> str:
+    """The stderr line ``--explain`` and ``--explain-html`` end with: where the HTML page was written."""
+    return f"explain: HTML page written to {Path(page).resolve()}"
+
+
+def default_page() -> Path:
+    """Where ``--explain`` without ``--explain-html`` writes its page: one file in the
+    system's temporary folder, overwritten by the next explanation."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "npqa-explain.html"
+
+
 def _low(result: Any) -> bool:
     from npqa.model.calibrate import LIKELY_WRONG
 
@@ -100,12 +113,13 @@ def ask(
     model: ModelOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, max=20, help="Show the K most likely programs with their answers.")] = 1,
     db: DbOpt = None,
-    explain: Annotated[
-        bool, typer.Option("--explain", help="Show each step: top ops, column attention, constant, selected rows.")
-    ] = False,
-    explain_html: Annotated[
-        Optional[Path], typer.Option("--explain-html", help="Write the steps as a self-contained HTML page of heat maps.")
-    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help=(
+        "Show the table once, then each step: top ops, words read, column attention, constant, rows when they change."
+    ))] = False,
+    explain_html: Annotated[Optional[Path], typer.Option("--explain-html", help=(
+        "Write the steps as a self-contained HTML page of heat maps, with the attention over the question's words "
+        "(--explain alone writes it to npqa-explain.html in the temporary folder)."
+    ))] = None,
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
@@ -154,10 +168,13 @@ def ask(
             if question is None:
                 console.print()
         sys.stdout.flush()
+    if explain_html is None and explain and not as_json:
+        explain_html = default_page()
     if explain_html is not None:
         from npqa.cli.explain import write_html
 
         write_html(explain_html, results, tbl)
+        _err(html_line(explain_html))
     if failed:
         raise typer.Exit(2)
 

@@ -127,6 +127,10 @@ class SqlContext:
         needle = padded(value)
         return exp.Like(this=self.col.words, expression=exp.Literal.string(f"%{needle}%"))  # type: ignore[union-attr]
 
+    def all_of(self, *conds: exp.Expression | None) -> exp.Expression | None:
+        """``a AND b AND c``, flat, skipping None."""
+        return _and(*conds)
+
     def nonempty(self) -> exp.Expression:
         """The cell is not empty: ``"X" <> ''`` (NULL fails it too), ``NOT "X" IS NULL`` for typed values."""
         col = self.col
@@ -201,9 +205,9 @@ class SqlContext:
         return texts.having(exp.EQ(this=count.copy(), expression=top.subquery())).subquery()
 
     # -- terminal SELECTs ------------------------------------------------------------
-    def select(self, value: exp.Expression) -> exp.Select:
-        """``SELECT value FROM <the carried rows>`` (an aggregate: the answer)."""
-        return _select(value, self.rows.source, self.rows.where)
+    def select(self, value: exp.Expression, also: exp.Expression | None = None) -> exp.Select:
+        """``SELECT value FROM <the carried rows> [AND also]`` (an aggregate: the answer)."""
+        return _select(value, self.rows.source, _and(self.rows.where, also))
 
     def select_cells(self) -> exp.Select:
         """The column's distinct non-empty cells of the carried rows, in row order."""
