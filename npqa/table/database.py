@@ -356,11 +356,11 @@ def _read(
             read_columns.append(_typed_column(col, values))
             final.append(col)
         else:
-            raw = ["" if v is None else str(v) for v in values[0]]
-            column = text_column(col.name, raw, decimal)
-            read_columns.append(column)
-            clean = all(t == r for t, r in zip(column.texts, raw))
-            spaces = "".join(sorted({ch for r in raw for ch in r if ch.isspace() and ch != " "})) if not clean else ""
+            raw = ["" if v is None else v for v in values[0]]  # the database's text (CAST AS TEXT when not text)
+            read_columns.append(text_column(col.name, raw, decimal))
+            distinct = set(raw)
+            clean = all(r == " ".join(r.split()) for r in distinct)  # nothing for the display text to collapse
+            spaces = "".join(sorted({ch for r in distinct for ch in r if ch.isspace() and ch != " "}))
             final.append(DbColumn(col.name, col.sql_name, col.kind, False, col.has_null, clean, spaces=spaces))
     source = DbSource(what, dialect, name, schema, tuple(final), order, is_rowid)
     out = DatabaseTable(read_columns, what, database=source)
@@ -401,15 +401,12 @@ def _typed_column(col: DbColumn, values: list[tuple[Any, ...]]) -> MemoryColumn:
     texts, num, year, month, day = values
     shown = ["" if t is None else t for t in texts]
     numbers = np.array([np.nan if v is None else v for v in num], dtype=np.float64)
-    known: dict[tuple[Any, Any, Any], Date | None] = {(None, None, None): None}  # one Date per distinct date
-
-    def date(y: Any, m: Any, d: Any) -> Date | None:
-        key = (y, m, d)
-        if key not in known:
-            known[key] = None if y is None else Date(int(y), None if m is None else int(m), None if d is None else int(d))
-        return known[key]
-
-    dates = [date(y, m, d) for y, m, d in zip(year, month, day)]
+    parts = list(zip(year, month, day))
+    known = {  # one Date per distinct date
+        (y, m, d): None if y is None else Date(int(y), None if m is None else int(m), None if d is None else int(d))
+        for y, m, d in set(parts)
+    }  # fmt: skip
+    dates = [known[p] for p in parts]
     codes, distinct = pd.factorize(np.asarray(shown, dtype=object))
     return MemoryColumn(
         col.name, shown, numbers, dates, "date" if col.kind == "date" else "number",
