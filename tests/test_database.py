@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from npqa.cli import app
@@ -334,3 +336,24 @@ def test_text_that_is_not_utf8_is_read_with_replacement_characters(tmp_path: Pat
     assert list(load_table(path)["City"].texts) == ["Z\ufffdrich", "Oslo"]
     out = json.loads(runner.invoke(app, ["run", str(path), 'count(word_match(reset, "City", "oslo"))', "--json"]).stdout)
     assert out["answer"] == ["1"] and on_file(path, out["sql"]) == [(1,)]
+
+
+@pytest.mark.parametrize("module", ["npqa.lang.sqlsource", "npqa.table.formats"])
+def test_the_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failed == 0
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.text())
+def test_words_by_character_are_the_match_words(text: str) -> None:
+    """The SQL folds words one character at a time (a REPLACE each); that gives
+    match_text's words (the check on the file still catches what a database's
+    LOWER does differently)."""
+    from npqa.lang.sqlsource import char_words
+    from npqa.table.text import match_text
+
+    assert " ".join("".join(char_words(ch) for ch in text).split()) == match_text(text)
