@@ -240,9 +240,9 @@ def _per_text(live: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """int (..., U): how many ``live`` rows (..., R) hold each text code (``codes`` (R,))."""
     if live.ndim == 1:
         return np.bincount(codes[live], minlength=int(codes.max(initial=-1)) + 1)
-    onehot = np.zeros((len(codes), int(codes.max(initial=-1)) + 1), dtype=np.int64)  # (R, U)
+    onehot = np.zeros((len(codes), int(codes.max(initial=-1)) + 1), dtype=np.float32)  # (R, U)
     onehot[np.arange(len(codes)), codes] = 1
-    return live.astype(np.int64) @ onehot  # (..., U)
+    return (live.astype(np.float32) @ onehot).astype(np.int64)  # (..., U): float32 counts are exact below 2**24 rows
 
 
 def _mode_hard(rows: np.ndarray, column: Any) -> np.ndarray:

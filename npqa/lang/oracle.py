@@ -40,6 +40,54 @@ class OracleResult:
     programs: list[Program]  # up to CHAINS_PER_SET programs per (row set, terminal) pair that matches
 
 
+@dataclass
+class Gold:
+    """What the oracle knows of a gold answer.
+
+    ``matches`` is the verdict on an answer's items. The rest are shortcuts,
+    each exact only when ``matches`` is the official metric's verdict for a
+    gold answer of ``size`` distinct values (:func:`npqa.train.targets.gold`):
+    ``value_of`` gives an item's value (number ops are skipped unless one value
+    is wanted; cell answers are built only for row sets holding ``size``
+    values); ``item_hits`` tells which gold values one item matches (cell
+    answers are then judged without being built); ``may_match`` marks the
+    computed numbers that can match at all (a superset; each is then judged by
+    ``matches``)."""
+
+    matches: Callable[[tuple[str, ...]], bool]
+    size: int | None = None
+    value_of: Callable[[str], Hashable] | None = None
+    item_hits: Callable[[str], Sequence[bool]] | None = None
+    may_match: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+def group_rows(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(packed, axis=0, return_index=True, return_inverse=True)[1:]``
+    for packed bit rows (N, B) uint8, the same arrays, faster: the rows as
+    big-endian 64-bit words (whose order is the bytes' order), grouped by one
+    hash of the words, checked for collisions (then the plain way)."""
+    n, width = packed.shape
+    words = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+    words[:, :width] = packed
+    words = words.view(">u8").astype(np.uint64)  # (N, W)
+    if words.shape[1] == 1:
+        key = words[:, 0]
+    else:
+        mix = np.random.default_rng(0).integers(1, 2**63, size=words.shape[1], dtype=np.uint64) | np.uint64(1)
+        key = (words * mix).sum(axis=1, dtype=np.uint64)  # (N,) wraps modulo 2**64
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if words.shape[1] > 1:
+        if not np.array_equal(words[first][inverse], words):  # a collision: never seen, but exact either way
+            _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+            return first, inverse.reshape(-1)
+        order = np.lexsort(words[first].T[::-1])  # the distinct rows in the bytes' order
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        first, inverse = first[order], rank[inverse]
+    return first, inverse
+
+
 def _unique(
     rows: np.ndarray, counts: np.ndarray, chains: Callable[[int], list[tuple[Step, ...]]]
 ) -> RowSets:
@@ -48,9 +96,7 @@ def _unique(
     entries whose chains are kept."""
     if len(rows) == 0:
         return RowSets(rows, counts, [])
-    packed = np.packbits(rows, axis=1)
-    _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    first, inverse = group_rows(np.packbits(rows, axis=1))
     summed = np.bincount(inverse, weights=counts, minlength=len(first)).astype(np.int64)
     # only the first CHAINS_PER_SET entries of a set can contribute chains
     order = np.argsort(inverse, kind="stable")  # entries grouped by set, in entry order
@@ -121,38 +167,82 @@ def reachable(data: Table, constants: Sequence[ConstValue], language: Language, 
     )
 
 
-def _value_counts(rows: np.ndarray, column: Any, value_of: Callable[[str], Hashable]) -> np.ndarray:
-    """int (S,): how many distinct values (``value_of`` each text) the non-empty
-    cells of the carried rows (S, R) hold."""
+def _value_ids(column: Any, value_of: Callable[[str], Hashable]) -> tuple[np.ndarray, list[int]]:
+    """int (R,): an id per row for the value (``value_of``) of its text, and for
+    each id the row of its first text."""
     codes = column.text_codes  # (R,)
     _, first = np.unique(codes, return_index=True)
     ids: dict[Hashable, int] = {}
-    per_code = np.array([ids.setdefault(value_of(column.texts[i]), len(ids)) for i in first], dtype=np.int64)
+    rows_of: list[int] = []
+    per_code = np.empty(len(first), dtype=np.int64)
+    for k, i in enumerate(first):
+        value = value_of(column.texts[i])
+        if value not in ids:
+            ids[value] = len(ids)
+            rows_of.append(int(i))
+        per_code[k] = ids[value]
     lookup = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
     lookup[codes[first]] = per_code
-    s_idx, r_idx = np.nonzero(rows & column.nonempty)
-    pairs = np.unique(s_idx * max(len(ids), 1) + lookup[codes[r_idx]])
-    return np.bincount(pairs // max(len(ids), 1), minlength=len(rows))
+    return lookup[codes], rows_of
+
+
+def _value_counts(
+    rows: np.ndarray, vid: np.ndarray, n_values: int, nonempty: np.ndarray, exact_above_one: bool = True
+) -> np.ndarray:
+    """int (S,): how many distinct values (ids ``vid`` (R,) of ``n_values``) the
+    non-empty cells of the carried rows (S, R) hold; without
+    ``exact_above_one``, 2 stands for "more than one"."""
+    live = rows & nonempty  # (S, R)
+    if n_values <= 1:
+        return live.any(axis=-1).astype(np.int64)
+    lo = np.where(live, vid, n_values).min(axis=-1)  # (S,)
+    hi = np.where(live, vid, -1).max(axis=-1)
+    counts = (hi >= 0).astype(np.int64) + (hi > lo)  # 0, 1, or 2 for more than one value
+    many = np.flatnonzero(hi > lo)
+    if exact_above_one and len(many):
+        s_idx, r_idx = np.nonzero(live[many])
+        pairs = np.unique(s_idx * n_values + vid[r_idx])
+        counts[many] = np.bincount(pairs // n_values, minlength=len(many))
+    return counts
+
+
+def _cell_hits(
+    rows: np.ndarray, column: Any, value_of: Callable[[str], Hashable], size: int,
+    item_hits: Callable[[str], Sequence[bool]],
+) -> np.ndarray:  # fmt: skip
+    """bool (S,): whether the cell answer of each carried row set (S, R) holds
+    ``size`` distinct values that together match every gold value
+    (``item_hits(text)``: which of the ``size`` gold values one text matches)."""
+    if size < 1:  # an empty answer is never right
+        return np.zeros(len(rows), dtype=bool)
+    vid, firsts = _value_ids(column, value_of)
+    counts = _value_counts(rows, vid, len(firsts), column.nonempty, size > 1)  # (S,)
+    which = np.flatnonzero(counts == size)
+    if len(which) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    per_value = np.array([list(item_hits(column.texts[i])) for i in firsts], dtype=np.float32).reshape(len(firsts), size)
+    live = (rows[which] & column.nonempty).astype(np.float32)  # (W, R)
+    covered = ((live @ per_value[vid]) > 0).all(axis=-1)  # (W, R) @ (R, G) -> (W, G) -> (W,)
+    out = np.zeros(len(rows), dtype=bool)
+    out[which[covered]] = True
+    return out
 
 
 def consistent(
     data: Table,
     constants: Sequence[ConstValue],
-    matches: Callable[[tuple[str, ...]], bool],
+    gold: Gold | Callable[[tuple[str, ...]], bool],
     language: Language,
     steps: int = 4,
-    answer_size: int | None = None,
-    value_of: Callable[[str], Hashable] | None = None,
 ) -> OracleResult:
     """The programs (up to ``steps`` steps, the terminal included) whose answer
-    ``matches`` accepts.
-
-    A shortcut, exact when ``matches`` accepts only answers of ``answer_size``
-    distinct values, ``value_of`` giving an item's value (the official metric):
-    number ops are skipped unless one value is wanted, and a cell answer is built
-    only for row sets holding that many distinct values. A cell answer (``print``,
-    the one op of :attr:`Result.CELLS`) is the column's distinct non-empty texts
-    of the carried rows."""
+    ``gold`` accepts (a :class:`Gold`, or just its ``matches``), using whichever
+    of its shortcuts it has. A cell answer (``print``, the one op of
+    :attr:`Result.CELLS`) is the column's distinct non-empty texts of the
+    carried rows."""
+    if not isinstance(gold, Gold):
+        gold = Gold(gold)
+    matches, answer_size, value_of = gold.matches, gold.size, gold.value_of
     sets = reachable(data, constants, language, steps - 1)
     kinds = data.column_kinds
     verdicts: dict[tuple[str, ...], bool] = {}
@@ -170,17 +260,27 @@ def consistent(
             continue  # one number is never several values
         for column, constant in language.arguments(spec, kinds, constants):
             col = data[column] if column is not None else None
-            which = np.arange(len(sets.rows))
-            if cells and answer_size is not None and value_of is not None:
-                which = np.flatnonzero(_value_counts(sets.rows, col, value_of) == answer_size)
-            out = spec.hard(sets.rows[which], col)
             term = Step(spec.name, column, constant)
-            if cells:
+            shortcut = answer_size is not None and value_of is not None
+            if cells and shortcut and gold.item_hits is not None:  # judged without building answers
+                hits = np.flatnonzero(_cell_hits(sets.rows, col, value_of, answer_size, gold.item_hits))
+            elif cells:
+                which = np.arange(len(sets.rows))
+                if shortcut:
+                    vid, firsts = _value_ids(col, value_of)
+                    counts = _value_counts(sets.rows, vid, len(firsts), col.nonempty, answer_size > 1)  # (S,)
+                    which = np.flatnonzero(counts == answer_size)
+                out = spec.hard(sets.rows[which], col)
                 hits = which[[ok(tuple(a)) for a in out]] if len(which) else which
             else:  # many row sets share a number: each distinct one is judged once
+                out = spec.hard(sets.rows, col)
                 numbers, back = np.unique(np.asarray(out, dtype=np.float64), return_inverse=True)
-                verdict = np.array([ok(() if np.isnan(x) else (format_number(float(x)),)) for x in numbers], dtype=bool)
-                hits = which[verdict[back.reshape(-1)]] if len(numbers) else which[:0]
+                verdict = np.zeros(len(numbers), dtype=bool)
+                judge = np.flatnonzero(gold.may_match(numbers)) if gold.may_match is not None else range(len(numbers))
+                for k in judge:
+                    x = float(numbers[k])
+                    verdict[k] = ok(() if np.isnan(x) else (format_number(x),))
+                hits = np.flatnonzero(verdict[back.reshape(-1)]) if len(numbers) else np.arange(0)
             for i in hits:
                 total += int(sets.counts[i])
                 programs.extend(Program(chain + (term,)) for chain in sets.chains[i])

@@ -14,7 +14,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from npqa.table.column import Table
-from npqa.train.metric import check_values, to_gold_values, to_pred_values, values_match
+from npqa.lang.oracle import Gold
+from npqa.train.metric import (
+    NUMBER_TOLERANCE, check_values, pred_value, strict_number, to_gold_values, to_pred_values, values_match,
+)
 
 
 @dataclass
@@ -58,16 +61,45 @@ def answer_targets(answers: Sequence[str], data: Table) -> AnswerTargets:
     return AnswerTargets(kind, len(gold) > 1, cells, number)
 
 
-def answer_matcher(answers: Sequence[str]) -> Callable[[tuple[str, ...]], bool]:
-    """A test of predicted items against ``answers`` with the official metric."""
-    gold = to_gold_values(list(answers))
-    return lambda items: check_values(gold, to_pred_values(list(items)))
+def gold(answers: Sequence[str]) -> Gold:
+    """What the oracle needs to know of ``answers`` under the official metric,
+    with every shortcut (:class:`npqa.lang.oracle.Gold`)."""
+    values = to_gold_values(list(answers))
+    return Gold(
+        matches=lambda items: check_values(values, to_pred_values(list(items))),
+        size=len(values),
+        value_of=pred_value,
+        item_hits=lambda item: tuple(values_match(g, pred_value(item)) for g in values),
+        may_match=_may_match(values),
+    )
 
 
-def answer_size(answers: Sequence[str]) -> int:
-    """How many distinct values ``answers`` hold: an answer :func:`answer_matcher`
-    accepts holds exactly that many (the oracle's shortcut, with ``pred_value``)."""
-    return len(to_gold_values(list(answers)))
+def _may_match(values: Sequence[object]) -> Callable[[np.ndarray], np.ndarray]:
+    """bool (N,) over computed numbers (N,): those whose written form
+    (:func:`npqa.lang.executor.format_number`) can match ``values``.
+
+    Such a form reads back (strictly) as a number equal to it, with itself as
+    the normalised string, so it matches one gold value only by amount (a
+    number gold value within the tolerance, amounts rounded as the metric
+    rounds them) or by that string (the gold value's normalised string reads as
+    exactly this number). Infinities are left to the verdict."""
+    if len(values) != 1:
+        return lambda xs: np.zeros(len(xs), dtype=bool)  # one number is never several values
+    (value,) = values
+    amount = getattr(value, "amount", None)
+    as_text = strict_number(value.normalized)  # type: ignore[attr-defined]
+
+    def may(xs: np.ndarray) -> np.ndarray:
+        keep = np.isinf(xs)
+        if amount is not None:
+            near = np.round(xs)
+            read = np.where(np.abs(xs - near) < NUMBER_TOLERANCE, near, xs)
+            keep |= np.abs(amount - read) < NUMBER_TOLERANCE
+        if as_text is not None:
+            keep |= xs == as_text
+        return keep
+
+    return may
 
 
 @dataclass
