@@ -105,3 +105,24 @@ def test_predict_answers_with_an_ensemble_without_torch(ensemble_dir: Path, tmp_
     out = npqa_without_torch("predict", str(TINY_TSV), "--tables-root", str(TINY), "--model", str(ensemble_dir), "--out", str(preds))
     assert out.returncode == 0, out.stderr
     assert len(preds.read_text(encoding="utf-8").splitlines()) == len(TINY_TSV.read_text(encoding="utf-8").splitlines()) - 1
+
+
+def test_members_side_by_side_train_what_one_after_the_other_trains(tmp_path: Path, ensemble_dir: Path) -> None:
+    """``--threads 2 --members 2`` trains the two members at once, one forked
+    process of one thread each; ``--threads 1`` trains them in turn: the same
+    weights, bit for bit."""
+    out = tmp_path / "side"
+    train(tiny_config(out, epochs=2, members=2, dev=str(TINY_TSV), threads=2))
+    for name in ("member1", "member2"):
+        a, _, _ = NumpyProgrammer.load(ensemble_dir / name)
+        b, _, _ = NumpyProgrammer.load(out / name)
+        assert all(np.array_equal(a.w[k], b.w[k]) for k in a.w), name
+
+
+def test_a_member_failing_side_by_side_is_one_named_error(tmp_path: Path) -> None:
+    out = tmp_path / "side"
+    cfg = tiny_config(out, epochs=1, members=2, threads=2)
+    train(cfg)
+    (out / "member2" / "train_state.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelError, match="member 2"):
+        train(cfg, resume=True)

@@ -16,7 +16,7 @@ import json
 import pickle
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from npqa.model.features import PAD_OP, Vocab
 from npqa.grammars.ops import LANGUAGE
 from npqa.train.infer import iterate_batches, predict
 from npqa.train.loss import compute_loss
+from npqa.train.members import train_side_by_side
 from npqa.model.config import ModelConfig
 from npqa.model.controller import NeuralProgrammer
 from npqa.errors import ModelError
@@ -123,9 +124,11 @@ def _prepare_split(
 def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
     """Run (or resume) a training run; returns the per-epoch log (of the last member).
 
-    With ``cfg.members`` > 1 the data are prepared once and the members are
-    trained one after the other (seeds ``seed``, ``seed + 1``…) into
-    ``OUT/member1``…, then ``OUT`` becomes an ensemble directory
+    With ``cfg.members`` > 1 the data are prepared once and the members
+    (seeds ``seed``, ``seed + 1``…) are trained into ``OUT/member1``…, side by
+    side when ``cfg.threads`` > 1 (:mod:`npqa.train.members`: up to ``threads``
+    at once, the threads shared), else one after the other; then ``OUT``
+    becomes an ensemble directory
     (:mod:`npqa.model.ensemble`) whose dev accuracy is measured as it answers.
     """
     torch.set_num_threads(cfg.threads)
@@ -146,12 +149,17 @@ def train(cfg: TrainConfig, resume: bool = False) -> list[EpochLog]:
         run = _Run(cfg, vocab, train_items, dev_items, prep, progress)
         if cfg.members <= 1:
             return run.member(out, cfg.seed, resume)
-        logs: list[EpochLog] = []
         names = [f"member{k + 1}" for k in range(cfg.members)]
-        for k, name in enumerate(names):
-            progress.console.print(f"member {k + 1} of {cfg.members} (seed {cfg.seed + k})")
+
+        def one(shown: Any, k: int) -> list[EpochLog]:
+            shown.console.print(f"member {k + 1} of {cfg.members} (seed {cfg.seed + k})")
             _seed(cfg.seed + k)
-            logs = run.member(out / name, cfg.seed + k, resume)
+            return replace(run, progress=shown).member(out / names[k], cfg.seed + k, resume)
+
+        if cfg.threads > 1:  # side by side, one forked process each (npqa.train.members)
+            logs = train_side_by_side(one, cfg.members, cfg.threads, progress, cfg.epochs)[-1]
+        else:
+            logs = [one(progress, k) for k in range(cfg.members)][-1]
         run.ensemble(out, names)
     return logs
 
