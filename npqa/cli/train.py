@@ -1,6 +1,7 @@
 """``npqa train``, ``npqa predict`` and ``npqa eval``: learning and measuring."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -49,7 +50,15 @@ def train(
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
                       soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act,
                       command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
-    logs = run(cfg, resume=resume)
+    from npqa.train.distributed import PeerLost, launched
+
+    try:
+        logs = run(cfg, resume=resume)
+    except PeerLost as err:  # one line, exit 1: the run is over, its last finished epoch is on disk
+        sys.stderr.write(f"error: distributed: {err}; the last finished epoch is saved: run again with --resume\n")
+        raise typer.Exit(1) from None
+    if launched() and os.environ.get("RANK") != "0":
+        return  # rank 0 alone reports
     last = logs[-1] if logs else None
     dev_part = f" dev_accuracy={last.dev_accuracy:.4f}" if last is not None and last.dev_accuracy is not None else ""
     typer.echo(f"model={out} epochs={last.epoch if last else 0}{dev_part}")
