@@ -38,6 +38,8 @@ def train(
     rank: Annotated[str, typer.Option("--rank", help="Consistent programs trained on: shortest, or triggers (ops the question's words make plausible first).")] = "shortest",
     mapo: Annotated[float, typer.Option("--mapo", min=0.0, max=1.0, help="Weigh each question by its consistent programs' probability, clipped below at this (0: plain likelihood).")] = 0.0,
     act: Annotated[bool, typer.Option("--act", help="Adaptive computation time: a halting unit decides how many row steps each program takes (ponder cost 0.01).")] = False,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads (and preparation workers) on this machine; under torchrun, shared by its ranks.")] = 2,
+    batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Questions per training batch at most, over all ranks together under torchrun (default 32).")] = None,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     _require_torch("train")
@@ -48,8 +50,8 @@ def train(
         raise OptionError("--rank", f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})")
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act,
-                      command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads,
+                      command="npqa " + " ".join(sys.argv[1:]), **({"batch": batch} if batch else {}))  # fmt: skip
     from npqa.train.distributed import PeerLost, launched
 
     try:
