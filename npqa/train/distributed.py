@@ -106,7 +106,10 @@ def session() -> Iterator[Dist]:
     env = os.environ
     world = int(env["WORLD_SIZE"])
     dist = Dist(world, int(env["RANK"]), int(env.get("LOCAL_WORLD_SIZE", world)))
-    td.init_process_group(BACKEND)  # env://: MASTER_ADDR and MASTER_PORT from torchrun
+    try:
+        td.init_process_group(BACKEND)  # env://: MASTER_ADDR and MASTER_PORT from torchrun
+    except RuntimeError as err:  # a rank that never came, or a stale address after a restart
+        raise PeerLost(_lost(dist, f"could not join the other ranks ({_first_words(err)})")) from None
     previous = signal.signal(signal.SIGTERM, _stopped(dist))
     if dist.main:
         sys.stderr.write(f"distributed: world_size={dist.world} rank={dist.rank} backend={BACKEND}\n")
@@ -132,9 +135,11 @@ def _first_words(err: Exception) -> str:
 
     >>> _first_words(RuntimeError("[/x/gloo/pair.cc:537] Read error [::1]:5: Connection reset by peer. This is..."))
     'Read error [::1]:5: Connection reset by peer'
+    >>> _first_words(RuntimeError("Gloo connectFullMesh failed with [/x/pair.cc:152] timed out connecting"))
+    'Gloo connectFullMesh failed with timed out connecting'
     """
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    text = re.sub(r"^\[[^\]]*\]\s*", "", text)
+    text = re.sub(r"\[[^\]]*\.(?:cc|cpp|h):\d+\]\s*", "", text)
     return text.split(". ")[0].rstrip(".")[:200]
 
 
