@@ -38,7 +38,7 @@ def train(
     rank: Annotated[str, typer.Option("--rank", help="Consistent programs trained on: shortest, or triggers (ops the question's words make plausible first).")] = "shortest",
     mapo: Annotated[float, typer.Option("--mapo", min=0.0, max=1.0, help="Weigh each question by its consistent programs' probability, clipped below at this (0: plain likelihood).")] = 0.0,
     act: Annotated[bool, typer.Option("--act", help="Adaptive computation time: a halting unit decides how many row steps each program takes (ponder cost 0.01).")] = False,
-    threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads (and preparation workers) on this machine; under torchrun, shared by its ranks.")] = 2,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="CPU threads for torch and worker processes for data preparation (1 keeps a run steady on a shared machine); under torchrun, this machine's budget, shared by its ranks.")] = 2,
     batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Questions per training batch at most, over all ranks together under torchrun (default 32).")] = None,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
