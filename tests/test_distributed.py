@@ -49,15 +49,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_ranks(cfg: TrainConfig, world: int) -> list[subprocess.CompletedProcess[str]]:
-    """``train(cfg)`` in ``world`` processes given torchrun's variables; their results."""
+def run_ranks(cfg: TrainConfig, world: int, cwds: list[Path] | None = None) -> list[subprocess.CompletedProcess[str]]:
+    """``train(cfg)`` in ``world`` processes given torchrun's variables (each in its
+    own working directory of ``cwds``, if given: one "machine" each); their results."""
     port = str(free_port())
     procs = []
     for rank in range(world):
-        env = {**os.environ, "WORLD_SIZE": str(world), "RANK": str(rank), "LOCAL_RANK": str(rank),
-               "LOCAL_WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port}  # fmt: skip
-        procs.append(subprocess.Popen([sys.executable, "-c", RANK_SCRIPT, json.dumps(asdict(cfg))], cwd=REPO, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip
+        local = {"LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1"} if cwds else {"LOCAL_RANK": str(rank), "LOCAL_WORLD_SIZE": str(world)}
+        env = {**os.environ, "WORLD_SIZE": str(world), "RANK": str(rank), **local,
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port, "PYTHONPATH": str(REPO)}  # fmt: skip
+        procs.append(subprocess.Popen([sys.executable, "-c", RANK_SCRIPT, json.dumps(asdict(cfg))], cwd=cwds[rank] if cwds else REPO,
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip
     try:
         return [subprocess.CompletedProcess(p.args, p.wait(TIMEOUT_S), *p.communicate()) for p in procs]
     finally:
@@ -134,6 +136,22 @@ def test_plain_training_is_not_distributed(tmp_path: Path, capfd: pytest.Capture
     train(still_config(tmp_path / "m", epochs=1, batch=32))
     assert "distributed:" not in capfd.readouterr().err
     assert "torch_rng_ranks" not in torch.load(tmp_path / "m" / STATE, weights_only=True)
+
+
+def test_an_ensemble_measured_on_dev_needs_no_shared_out(tmp_path: Path) -> None:
+    """``--members 2 --dev`` on two "machines" (two working directories, a relative
+    ``--out``): rank 0 alone writes the ensemble and sends it to rank 1, which
+    measures its share of dev on it without reading rank 0's disk."""
+    machines = [tmp_path / "node0", tmp_path / "node1"]
+    for m in machines:
+        m.mkdir()
+    cfg = still_config(Path("run"), members=2, dev=str(TINY_TSV), batch=8)
+    ranks = run_ranks(cfg, world=2, cwds=machines)
+    for done in ranks:
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert "ensemble of 2: dev accuracy" in ranks[0].stderr
+    assert json.loads((machines[0] / "run" / CONFIG).read_text())["members"] == ["member1", "member2"]
+    assert list(machines[1].iterdir()) == []  # rank 1 wrote nothing
 
 
 # -- torchrun itself: a rank dies, the run ends with one clear line, --resume finishes it ------

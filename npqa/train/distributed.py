@@ -190,14 +190,6 @@ def broadcast(dist: Dist, obj: Any) -> Any:
     return box[0]
 
 
-def barrier(dist: Dist) -> None:
-    """Wait until every rank gets here."""
-    if dist.on:
-        import torch.distributed as td
-
-        td.barrier()
-
-
 def wrap(model: "torch.nn.Module", dist: Dist) -> "torch.nn.Module":
     """``model`` under DistributedDataParallel (rank 0's weights broadcast to all,
     gradients averaged over the ranks during backward); the model itself for one process."""

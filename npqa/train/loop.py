@@ -31,13 +31,13 @@ from npqa.model.inputs import Item
 from npqa.train.prepare import PrepStats, load_split, prepare_parallel, vocab_texts
 from npqa.model.features import PAD_OP, Vocab
 from npqa.grammars.ops import LANGUAGE
-from npqa.train.distributed import Batches, Dist, all_sum, barrier, broadcast, gather, session, shard, shared_loss, wrap
+from npqa.train.distributed import Batches, Dist, all_sum, broadcast, gather, session, shard, shared_loss, wrap
 from npqa.train.infer import TRAIN_BATCH, predict
 from npqa.train.loss import compute_loss
 from npqa.model.config import ModelConfig
 from npqa.model.controller import NeuralProgrammer
 from npqa.errors import ModelError
-from npqa.model.files import atomic_write, read_vocab, save_model
+from npqa.model.files import CONFIG, atomic_write, read_vocab, save_model
 
 STATE = "train_state.pt"
 RANK_SEED = 100_003
@@ -287,7 +287,7 @@ class _Run:
 
     def ensemble(self, out: Path, names: list[str]) -> None:
         """Make ``out`` an ensemble of its trained members and measure it on dev."""
-        from npqa.model.ensemble import load_numpy_model, write_ensemble
+        from npqa.model.ensemble import write_ensemble
 
         cfg, dist = self.cfg, self.dist
         card = {"model_id": f"npqa-{Path(cfg.train).stem}-seed{cfg.seed}-x{len(names)}-e{cfg.epochs}",
@@ -295,8 +295,7 @@ class _Run:
         if dist.main:
             write_ensemble(out, names, card)
         if cfg.dev:
-            barrier(dist)  # every rank reads the ensemble rank 0 has written (one machine, or a shared --out)
-            model, _, _ = load_numpy_model(out)
+            model = shared_ensemble(out, names, dist)
             right, n = all_sum(dist, [numpy_correct(model, self.dev_items), len(self.dev_items)])
             if not n:
                 return
@@ -305,6 +304,28 @@ class _Run:
             if dist.main:
                 write_ensemble(out, names, card)
             self.progress.console.print(f"ensemble of {len(names)}: dev accuracy {dev_acc:.4f}")
+
+
+def shared_ensemble(out: Path, names: list[str], dist: Dist) -> Any:
+    """The ensemble rank 0 has written into ``out``, loaded on every rank. Rank 0 sends
+    the files (the members' weights, no training state) to the others, whose ``out``
+    may be another machine's disk."""
+    import tempfile
+
+    from npqa.model.ensemble import load_numpy_model
+
+    sent = None
+    if dist.main:
+        paths = [out / CONFIG, *(p for n in names for p in sorted((out / n).iterdir()) if p.is_file() and p.name != STATE)]
+        sent = {str(p.relative_to(out)): p.read_bytes() for p in paths}
+    files = broadcast(dist, sent)
+    if dist.main:
+        return load_numpy_model(out)[0]
+    with tempfile.TemporaryDirectory(prefix="npqa-ensemble-") as tmp:
+        for rel, data in files.items():
+            (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / rel).write_bytes(data)
+        return load_numpy_model(tmp)[0]
 
 
 def numpy_correct(model: Any, items: list[Item], batch: int = 64) -> int:
