@@ -1,6 +1,7 @@
 """``npqa train``, ``npqa predict`` and ``npqa eval``: learning and measuring."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -37,7 +38,8 @@ def train(
     rank: Annotated[str, typer.Option("--rank", help="Consistent programs trained on: shortest, or triggers (ops the question's words make plausible first).")] = "shortest",
     mapo: Annotated[float, typer.Option("--mapo", min=0.0, max=1.0, help="Weigh each question by its consistent programs' probability, clipped below at this (0: plain likelihood).")] = 0.0,
     act: Annotated[bool, typer.Option("--act", help="Adaptive computation time: a halting unit decides how many row steps each program takes (ponder cost 0.01).")] = False,
-    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="CPU threads for torch and worker processes for data preparation (1 keeps a run steady on a shared machine); with --members, up to this many members train side by side, the threads shared.")] = 2,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="CPU threads for torch and worker processes for data preparation (1 keeps a run steady on a shared machine); with --members, up to this many members train side by side, the threads shared; under torchrun, this machine's budget, shared by its ranks.")] = 2,
+    batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Questions per training batch at most, over all ranks together under torchrun (default 32).")] = None,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     _require_torch("train")
@@ -48,9 +50,17 @@ def train(
         raise OptionError("--rank", f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})")
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act,
-                      threads=threads, command="npqa " + " ".join(sys.argv[1:]))  # fmt: skip
-    logs = run(cfg, resume=resume)
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads,
+                      command="npqa " + " ".join(sys.argv[1:]), **({"batch": batch} if batch else {}))  # fmt: skip
+    from npqa.train.distributed import PeerLost, launched
+
+    try:
+        logs = run(cfg, resume=resume)
+    except PeerLost as err:  # one line, exit 1: the run is over, its last finished epoch is on disk
+        sys.stderr.write(f"error: distributed: {err}; the last finished epoch is saved: run again with --resume\n")
+        raise typer.Exit(1) from None
+    if launched() and os.environ.get("RANK") != "0":
+        return  # rank 0 alone reports
     last = logs[-1] if logs else None
     dev_part = f" dev_accuracy={last.dev_accuracy:.4f}" if last is not None and last.dev_accuracy is not None else ""
     typer.echo(f"model={out} epochs={last.epoch if last else 0}{dev_part}")

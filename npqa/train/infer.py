@@ -9,7 +9,7 @@ only when a torch model is given.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -26,32 +26,39 @@ NUMPY_ENGINES = (NumpyProgrammer, NumpyEnsemble)
 """The numpy controllers (one model, or an ensemble's average): numpy batches, no torch."""
 
 
-def batches_by_size(
-    items: Sequence[Item], budget: int = 400_000, max_batch: int = 64, rows: bool = True
-) -> list[list[int]]:
-    """Indices grouped so that examples of similar table size share a batch and
-    a batch's padded ``B * R * C * K`` (the size of the filter conditions) stays
-    near ``budget``; ``rows=False`` (the numpy controller, which reads no rows)
-    counts ``B * C * K`` against the same budget."""
+def size_key(item: Item, rows: bool = True) -> tuple[int, int, int]:
+    """What an example's padded size in a batch grows with: (rows, columns,
+    constants); ``rows=False`` counts one row (the numpy controller reads none)."""
+    return max(item.table.n_rows, 1) if rows else 1, max(len(item.table.columns), 1), max(len(item.linked.constants), 1)
 
-    def size(i: int) -> tuple[int, int, int]:
-        it = items[i]
-        return max(it.table.n_rows, 1) if rows else 1, max(len(it.table.columns), 1), max(len(it.linked.constants), 1)
 
-    order = sorted(range(len(items)), key=size)
+def group_by_size(sizes: Sequence[tuple[int, int, int]], budget: int = 400_000, max_batch: int = 64) -> list[list[int]]:
+    """Indices of ``sizes`` (:func:`size_key` of each example) grouped so that
+    examples of similar size share a batch and a batch's padded ``B * R * C * K``
+    (the size of the filter conditions) stays near ``budget``."""
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
     out: list[list[int]] = []
     cur: list[int] = []
     peak = (1, 1, 1)
     for i in order:
-        R, C, K = (max(a, b) for a, b in zip(peak, size(i)))
+        R, C, K = (max(a, b) for a, b in zip(peak, sizes[i]))
         if cur and ((len(cur) + 1) * R * C * K > budget or len(cur) >= max_batch):
             out.append(cur)
-            cur, (R, C, K) = [], size(i)
+            cur, (R, C, K) = [], sizes[i]
         cur.append(i)
         peak = (R, C, K)
     if cur:
         out.append(cur)
     return out
+
+
+def batches_by_size(
+    items: Sequence[Item], budget: int = 400_000, max_batch: int = 64, rows: bool = True
+) -> list[list[int]]:
+    """Indices of ``items`` grouped by :func:`group_by_size`; ``rows=False``
+    (the numpy controller, which reads no rows) counts ``B * C * K`` against
+    the same budget."""
+    return group_by_size([size_key(it, rows) for it in items], budget, max_batch)
 
 
 def forward_items(
@@ -96,8 +103,16 @@ def _no_grad(numpy_engine: bool) -> Any:
     return torch.no_grad()
 
 
-def iterate_batches(items: Sequence[Item], rng: np.random.Generator) -> Iterator[list[Item]]:
-    """Training batches: size-grouped, in a random order."""
-    groups = batches_by_size(items, max_batch=32)
-    for g in rng.permutation(len(groups)):
-        yield [items[i] for i in groups[g]]
+TRAIN_BATCH = 32
+"""Questions in a training batch at most (``TrainConfig.batch``; over all ranks when distributed)."""
+
+
+def batch_order(
+    sizes: Sequence[tuple[int, int, int]], rng: np.random.Generator, max_batch: int = TRAIN_BATCH
+) -> list[list[int]]:
+    """One epoch's training batches as indices of ``sizes``: size-grouped, in a
+    random order. A function of the sizes and ``rng`` alone, so that every rank
+    of a distributed run draws the same batches (:mod:`npqa.train.distributed`)."""
+    groups = group_by_size(sizes, max_batch=max_batch)
+    return [groups[g] for g in rng.permutation(len(groups))]
+
