@@ -271,10 +271,20 @@ def test_weights_that_do_not_fit_are_refused() -> None:
         NumpyProgrammer(model.config.to_dict(), weights, LANGUAGE)
 
 
-@pytest.mark.skipif(not (SHIPPED / "model.safetensors").is_file(), reason="no shipped model")
-def test_shipped_model_agrees() -> None:
-    model, vocab, _ = load_model(SHIPPED)
-    npm, np_vocab, _ = NumpyProgrammer.load(SHIPPED)
+def _shipped_models() -> list[Path]:
+    """The shipped model's directories holding weights: itself, or each member of its ensemble."""
+    from npqa.model.files import ensemble_members
+
+    names = ensemble_members(SHIPPED) if (SHIPPED / "config.json").is_file() else None
+    return [SHIPPED / n for n in names] if names is not None else [SHIPPED]
+
+
+@pytest.mark.parametrize("directory", _shipped_models(), ids=lambda d: d.name)
+def test_shipped_model_agrees(directory: Path) -> None:
+    """Each shipped model (each member of a shipped ensemble): numpy twin = torch."""
+    assert (directory / "model.safetensors").is_file(), "the package ships a model"
+    model, vocab, _ = load_model(directory)
+    npm, np_vocab, _ = NumpyProgrammer.load(directory)
     assert np_vocab == vocab
     examples, tables = load_split(TINY / "data" / "tiny.tsv", TINY)
     items: list[Item] = prepare(examples, tables, vocab, model.language, model.config.steps, targets=False)[0]
@@ -285,7 +295,7 @@ def test_shipped_model_agrees() -> None:
 
 def test_importing_and_running_never_imports_torch() -> None:
     """Load a model, encode a question and run the forward pass in a fresh interpreter."""
-    model_dir = SHIPPED if (SHIPPED / "model.safetensors").is_file() else None
+    model_dir = _shipped_models()[0]
     code = f"""
 import sys
 import npqa.model.npcontroller
