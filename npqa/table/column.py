@@ -190,7 +190,8 @@ class Column:
 
     def lines(self) -> tuple[Sequence[str], np.ndarray, bytes]:
         """(texts (U,), codes (R,), their :func:`npqa.table.text.match_lines`) for question
-        linking, ``texts[codes[r]]`` being row r's text."""
+        linking, ``texts[codes[r]]`` being row r's text (codes may be a function giving
+        them, called when first needed)."""
         if self._tied():
             distinct = list(self.distinct)  # type: ignore[arg-type]
             codes = np.asarray(self.codes)
@@ -200,6 +201,12 @@ class Column:
             codes, uniques = pd.factorize(np.asarray(self.texts, dtype=object))  # (R,), (U,)
             distinct = list(uniques)
         return distinct, codes, match_lines(distinct)
+
+    def words(self) -> object | None:
+        """Linking's searches over this column, when the reader answers them itself (an
+        :class:`npqa.table.index.ColumnWords`, as :mod:`npqa.table.duckwords` gives for
+        big engine columns); ``None``: linking builds them from :meth:`lines`."""
+        return None
 
     def has_number(self, value: float) -> bool:
         """Some cell's (first) number is within 1e-6 of ``value``."""

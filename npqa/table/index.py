@@ -45,7 +45,7 @@ class ColumnWords:
         self, distinct: Sequence[str], codes: np.ndarray, blob: bytes | None = None, letters: bool | None = None
     ) -> None:
         self.distinct = distinct  # (U,) display text of each line (repeats possible)
-        self.codes = codes  # (R,) int line of each row
+        self._codes = codes  # (R,) int line of each row, or a function giving it (made on first use)
         self.blob = match_lines(list(distinct)) if blob is None else blob  # given: match_lines(distinct)
         if letters is not None:  # given: whether some line has a letter
             self.__dict__["_letters"] = letters
@@ -54,6 +54,17 @@ class ColumnWords:
         self._all_stop: np.ndarray | None = None
         self._stop_lines: np.ndarray | None = None
         self._counted: dict[int, tuple[str, ...]] = {}
+
+    @property
+    def codes(self) -> np.ndarray:
+        """(R,) int line of each row."""
+        if callable(self._codes):
+            self._codes = self._codes()
+        return self._codes
+
+    @codes.setter
+    def codes(self, codes: np.ndarray) -> None:
+        self._codes = codes
 
     @property
     def n_lines(self) -> int:
@@ -222,8 +233,11 @@ class TableIndex:
         cw = self._words[j]
         if cw is None:
             col = self._columns[j]
-            distinct, codes, blob = col.lines()
-            cw = self._words[j] = ColumnWords(distinct, codes, blob, col.has_letters)
+            cw = col.words()  # a reader that searches its texts itself
+            if cw is None:
+                distinct, codes, blob = col.lines()
+                cw = ColumnWords(distinct, codes, blob, col.has_letters)
+            self._words[j] = cw
         return cw
 
     def run_columns(self, words: tuple[str, ...]) -> int:
