@@ -31,13 +31,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from npqa.errors import TableError
 from npqa.table import duckflags as sqlf
-from npqa.table.column import KIND_THRESHOLD, Column, Table, first_rows, is_duration_column
+from npqa.table.column import KIND_THRESHOLD, Column, Table, date_keys_of, is_duration_column
 from npqa.table.conventions import COMMA, EITHER, POINT, Decision, Votes, decide_votes, file_note, follow_file, tally
 from npqa.table.text import ascii_lower, collapse_whitespace, match_lines
 from npqa.table.values import DATE_FULL, DATE_NONE, DATE_YEAR, Conventions, Date, parse_cells
@@ -73,11 +74,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_table(path: str, head: str, sep: str, what: str, header: bool, decimal: str | None) -> Table | None:
+def read_table(
+    path: str, head: str, sep: str, what: str, header: bool, decimal: str | None, names_of: Callable[[list[str]], list[str]]
+) -> Table | None:
     """The CSV file at ``path`` (RFC 4180, UTF-8, separated by ``sep``) as a table of
     :class:`DuckColumn`, or ``None`` when DuckDB refuses it or it has fewer than two
     columns or rows (the caller reads it another way). ``head`` is the file's
-    decoded start, read for the number of columns."""
+    decoded start, read for the number of columns; ``names_of`` makes the header's
+    texts column names (:func:`npqa.table.read.unique_names`)."""
     import duckdb
 
     try:
@@ -102,14 +106,11 @@ def read_table(path: str, head: str, sep: str, what: str, header: bool, decimal:
     n = con.execute("SELECT count(*) FROM t").fetchone()[0] - h
     if n < 1 or n + h < 2:
         return None
-    from npqa.errors import TableError
-    from npqa.table.read import unique_names
-
     raw = list(con.execute("SELECT * FROM t WHERE rowid = 0").fetchone()) if header else [""] * width
     for i, name in enumerate(raw):
         if "\x00" in name:
             raise TableError(what, f"column {i + 1}'s name contains a NUL character")
-    names = unique_names(raw)
+    names = names_of(raw)
     store = Store(con, width, h, n)
     cols = [DuckColumn(store, j, names[j], decimal) for j in range(width)]
     if decimal is None:
@@ -218,11 +219,17 @@ class DuckColumn(Column):
         (:func:`npqa.table.duckflags.flagged`). In row mode, cells whose whitespace needs
         collapsing (``u``) are collapsed in ``t`` first, and the flags made again."""
         store, j, h = self.store, self.j, self.store.h
-        store.run(f"CREATE OR REPLACE TEMP TABLE {self.flags} AS SELECT * FROM {sqlf.flagged(self.src, self.weight, self.point, not self.grouped)}")
-        if not self.grouped and store.one(f"SELECT count(*) FILTER (WHERE u) FROM {self.flags}")[0]:
+        if self.grouped:
+            store.run(f"CREATE OR REPLACE TEMP TABLE {self.flags} AS SELECT * FROM {sqlf.flagged(self.src, self.weight, self.point)}")
+            return
+        # row mode: the flags alone are stored, beside the texts in t (a positional join, no copy)
+        bits = f"{self.flags}_bits"
+        store.run(f"CREATE OR REPLACE TEMP TABLE {bits} AS SELECT * EXCLUDE (line, x) FROM {sqlf.flagged(self.src, self.weight, self.point, True)}")
+        if store.one(f"SELECT count(*) FILTER (WHERE u) FROM {bits}")[0]:
             unclean = sqlf.unclean(f"c{j}")
             store.run(f"UPDATE t SET c{j} = {sqlf.collapsed(f'c{j}')} WHERE rowid >= {h} AND {unclean}")
-            store.run(f"CREATE OR REPLACE TEMP TABLE {self.flags} AS SELECT * FROM {sqlf.flagged(self.src, self.weight, self.point)}")
+            store.run(f"CREATE OR REPLACE TEMP TABLE {bits} AS SELECT * EXCLUDE (line, x) FROM {sqlf.flagged(self.src, self.weight, self.point)}")
+        store.run(f"CREATE OR REPLACE TEMP VIEW {self.flags} AS SELECT * FROM {self.src} POSITIONAL JOIN {bits}")
 
     def _stats(self) -> dict[str, int]:
         names = ("nonempty", "plain", "year", "known_number", "known_full", "complex", "long_complex", "distinct")
@@ -443,6 +450,22 @@ class DuckColumn(Column):
             return True
         _, parsed = self._values_of(f"cx AND {sqlf.may_hold('x', value)}")
         return bool(np.any(np.abs(parsed.numbers - value) < 1e-6))
+
+    def date_keys(self, mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:
+        """:meth:`Column.date_keys` with the dates SQL reads keyed in SQL (no date objects)."""
+        if self._parsed is not None:
+            return date_keys_of(self.date_values(), mask)
+        parts = [p for p, m in zip(("year", "month", "day"), mask) if m]
+        if not parts:
+            return date_keys_of(self.date_values(), mask)
+        got = self.store.arrays(
+            f"SELECT DISTINCT {', '.join(parts)} FROM (SELECT {sqlf.flag_values()} FROM {self.flags} WHERE py OR iv OR md) "
+            f"WHERE {' AND '.join(f'{p} IS NOT NULL' for p in parts)}"
+        )
+        columns = [np.asarray(got[p], dtype=np.int64).tolist() for p in parts]
+        keys = set(zip(*columns))
+        _, parsed = self._values_of(f"cx AND length(x) <= {sqlf.MAX_DATE_CHARS}")
+        return keys | date_keys_of(set(parsed.dates.tolist()) - {None}, mask)
 
     def date_values(self) -> set[Date]:
         """The distinct dates of the cells: plain years, ISO and ``May 3, 2004`` dates read

@@ -183,8 +183,10 @@ def plain_votes(x: str, source: str, distinct: bool = False) -> str:
     )
     count = "count(DISTINCT x)" if distinct else "count(*)"
     parts = [f"{count} FILTER (WHERE {k}), min({x}) FILTER (WHERE {k})" for k in kinds]
+    # a plain decimal's integer part is d{1,3}(,ddd)*: its commas are (its length - 1) // 4
+    whole = f"(CASE WHEN strpos({x}, '.') > 0 THEN strpos({x}, '.') - 1 ELSE length({x}) END - starts_with({x}, '-')::INTEGER)"
     marked = (
-        f"SELECT {x}, length({x}) - length(replace({x}, ',', '')) AS commas, strpos({x}, '.') AS dot "
+        f"SELECT {x}, CASE WHEN contains({x}, ',') THEN ({whole} - 1) // 4 ELSE 0 END AS commas, strpos({x}, '.') AS dot "
         f"FROM {source} WHERE p AND (contains({x}, ',') OR contains({x}, '.'))"
     )
     return f"SELECT {', '.join(parts)} FROM ({marked})"

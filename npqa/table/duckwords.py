@@ -34,7 +34,7 @@ SAMPLE_LINES = 60_000
 MAX_OTHER = 100_000
 """Columns with more non-ASCII texts than this are linked in Python (slower, the same answers)."""
 
-_SEP = "[^A-Za-z0-9]"
+_SEP = "[^a-z0-9]"  # on lower-cased ASCII text
 _ASCII = "strlen(x) = length(x)"
 
 
@@ -63,21 +63,25 @@ def words_of(col: Any) -> "EngineWords | None":
 
 
 def _run_pattern(words: tuple[str, ...], exact: bool) -> str:
-    """RE2 pattern: ``words`` as a run of match words of an ASCII text (all of them when ``exact``)."""
+    """RE2 pattern: ``words`` as a run of match words of a lower-cased ASCII text (all of them when ``exact``)."""
     body = f"{_SEP}+".join(re.escape(w) for w in words)
     if exact:
-        return f"(?i){_SEP}*{body}{_SEP}*"
-    return f"(?i)(?:^|{_SEP}){body}(?:{_SEP}|$)"
+        return f"{_SEP}*{body}{_SEP}*"
+    return f"(?:^|{_SEP}){body}(?:{_SEP}|$)"
 
 
-_STOP_ONLY = "(?i)^" + _SEP + "*(?:(?:" + "|".join(sorted(STOP_WORDS, key=len, reverse=True)) + ")(?:" + _SEP + "+|$))+$"
+_STOP_ONLY = "^" + _SEP + "*(?:(?:" + "|".join(sorted(STOP_WORDS, key=len, reverse=True)) + ")(?:" + _SEP + "+|$))+$"
 
 
 class EngineWords(ColumnWords):
     """:class:`npqa.table.index.ColumnWords` over a row-mode engine column (one line per row)."""
 
     def __init__(self, col: Any) -> None:  # noqa: D107 - no blob is built
-        self.col, self.store, self.src = col, col.store, col.src
+        self.col, self.store = col, col.store
+        self.src = f"w{col.j}"  # the ASCII rows with their lower-cased text, searched by substring first
+        if self.src not in self.store.sources:
+            self.store.sources.add(self.src)
+            self.store.run(f"CREATE TEMP TABLE {self.src} AS SELECT line, x, lower(x) AS lx FROM {col.src} WHERE {_ASCII}")
         self.codes = np.arange(col.n_rows, dtype=np.intp)  # (R,) line = row
         self.newlines = np.zeros(col.n_rows + 1, dtype=np.int64)  # only its length is read (n_lines)
         self._texts: dict[int, str] = {}
@@ -85,13 +89,15 @@ class EngineWords(ColumnWords):
         self._lines_of: dict = {}
         self._counted: dict[int, tuple[str, ...]] = {}
         self._stop: np.ndarray | None = None
-        rows = self.store.rows(f"SELECT line, x FROM {self.src} WHERE NOT {_ASCII} ORDER BY line")
+        rows = self.store.rows(f"SELECT line, x FROM {col.src} WHERE NOT {_ASCII} ORDER BY line")
         self._other_lines = np.array([r[0] for r in rows], dtype=np.int64)  # (O,) lines searched in Python
         self._other = ColumnWords([r[1] for r in rows], np.arange(len(rows)))
         self._texts.update(rows)
         self.__dict__["vocabulary"] = frozenset()
-        self.__dict__["_letters"] = col.has_letters is not False and bool(
-            self.store.one(f"SELECT count(*) FROM (SELECT 1 FROM {self.src} WHERE regexp_matches(x, '[A-Za-z]|[^\\x00-\\x7f]') LIMIT 1)")[0]
+        self.__dict__["_letters"] = col.has_letters is not False and (
+            self._other._letters or bool(
+                self.store.one(f"SELECT count(*) FROM (SELECT 1 FROM {self.src} WHERE regexp_matches(lx, '[a-z]') LIMIT 1)")[0]
+            )
         )
 
     @property
@@ -105,9 +111,12 @@ class EngineWords(ColumnWords):
         return got
 
     def _search(self, words: tuple[str, ...], exact: bool) -> str:
+        """SQL condition on the ASCII rows: a substring test on the lower-cased text first
+        (most searched words are in no row), then the words' pattern."""
+        longest = max(words, key=len)
         if exact:  # anchored: fails at the first character that is neither a separator nor the word's
-            return f"{_ASCII} AND regexp_full_match(x, {sqlf.lit(_run_pattern(words, exact))})"
-        return f"{_ASCII} AND regexp_matches(x, {sqlf.lit(_run_pattern(words, exact))})"
+            return f"contains(lx, {sqlf.lit(longest)}) AND regexp_full_match(lx, {sqlf.lit(_run_pattern(words, exact))})"
+        return f"contains(lx, {sqlf.lit(longest)}) AND regexp_matches(lx, {sqlf.lit(_run_pattern(words, exact))})"
 
     def has(self, words: tuple[str, ...]) -> bool:
         if not self._letters and not all(w.isdigit() for w in words):
@@ -152,7 +161,7 @@ class EngineWords(ColumnWords):
     def all_stop(self) -> np.ndarray:
         """bool (R,): lines of stop words alone (at most :data:`STOP_LINE_MAX_BYTES`)."""
         if self._stop is None:
-            rows = self.store.rows(f"SELECT line, x FROM {self.src} WHERE {_ASCII} AND regexp_matches(x, {sqlf.lit(_STOP_ONLY)})")
+            rows = self.store.rows(f"SELECT line, x FROM {self.src} WHERE regexp_matches(lx, {sqlf.lit(_STOP_ONLY)})")
             self._texts.update(rows)
             out = np.zeros(self.n_lines, dtype=bool)
             for line, text in rows:

@@ -20,7 +20,6 @@ from npqa.table.column import Table
 from npqa.table.text import (
     STOP_WORDS, counted_words, match_lines, name_words, one_edit_deletes, within_one_edit, word_keys,
 )  # fmt: skip
-from npqa.table.values import Date
 
 def _stop_key(word: bytes) -> int:
     return int.from_bytes(word.ljust(8, b"\0"), "little")
@@ -225,7 +224,6 @@ class TableIndex:
         self.name_keys = [tuple(word_keys(w) for w in name_words(c.name)) for c in table.columns]  # (C,) per name word
         self._columns = list(table.columns)  # not the Table: the cache must not keep it alive
         self._words: list[ColumnWords | None] = [None] * self.n_cols
-        self._dates: list[list[Date] | None] = [None] * self.n_cols
         self._date_keys: list[dict] = [{} for _ in range(self.n_cols)]
         self._word_masks: dict[tuple[str, ...], int] = {}
 
@@ -295,10 +293,7 @@ class TableIndex:
         """The known parts (``mask``: year, month, day) of column j's dates that have them."""
         keys = self._date_keys[j].get(mask)
         if keys is None:
-            dates = self._dates[j]
-            if dates is None:
-                dates = self._dates[j] = list(self._columns[j].date_values())
-            keys = self._date_keys[j][mask] = _date_keys(dates, mask)
+            keys = self._date_keys[j][mask] = self._columns[j].date_keys(mask)
         return keys
 
 
@@ -310,18 +305,6 @@ def index_table(table: Table) -> TableIndex:
 def _most_columns(found: dict[str, list[int]]) -> str:
     """The word found in the most distinct columns, then the one found first."""
     return min(found, key=lambda w: (-len(set(found[w])), min(found[w]), w))
-
-
-def _date_keys(dates: list[Date], mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:
-    """The ``mask``-ed parts of every date that has all of them (what a date constant
-    with those known parts is compared with)."""
-    keys = set()
-    for date in dates:
-        parts = tuple(p for p, m in zip((date.year, date.month, date.day), mask) if m)
-        if None not in parts:
-            keys.add(parts)
-    return keys  # type: ignore[return-value]
-
 
 
 _INDEX_CACHE: dict[int, tuple[weakref.ref[Table], TableIndex]] = {}

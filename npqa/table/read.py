@@ -179,7 +179,7 @@ def _engine_table(path: str, data: bytes, sep: str | None, what: str, header: bo
     if not head.strip():
         return None
     _refuse_binary(head, what)
-    return duck.read_table(path, head, _normalise_sep(sep, what) or sniff_delimiter(head), what, header, decimal)
+    return duck.read_table(path, head, _normalise_sep(sep, what) or sniff_delimiter(head), what, header, decimal, unique_names)
 
 
 def _arrow_min_bytes() -> int:
