@@ -46,6 +46,7 @@ def read_both(path: Path, mp: pytest.MonkeyPatch, **options: object) -> tuple[Ta
     mp.setattr(duck, "ENGINE_MIN_BYTES", 1 << 60)
     eager = load_table(path, **options)  # type: ignore[arg-type]
     mp.setattr(duck, "ENGINE_MIN_BYTES", 0)
+    mp.setattr(duck, "ENGINE_MIN_ROWS", 0)
     engine = load_table(path, **options)  # type: ignore[arg-type]
     return eager, engine
 
@@ -79,6 +80,16 @@ def test_a_big_file_is_read_by_the_engine(tmp_path: Path, monkeypatch: pytest.Mo
     assert not any(isinstance(c, DuckColumn) for c in eager.columns)
 
 
+def test_a_file_of_few_rows_and_many_columns_is_left_to_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "wide.csv"
+    write_csv(path, [f"C{j}" for j in range(50)], [[str(i * j) for j in range(50)] for i in range(20)])
+    monkeypatch.setattr(duck, "ENGINE_MIN_BYTES", 0)
+    monkeypatch.setattr(duck, "ENGINE_MIN_ROWS", 1000)
+    monkeypatch.setattr(arrowtable, "ARROW_MIN_BYTES", 0)
+    table = load_table(path)
+    assert isinstance(table.columns[0], arrowtable.ArrowColumn)
+
+
 def test_the_engine_never_installs_or_loads_an_extension_by_itself() -> None:
     con = duck.connect()
     settings_ = dict(con.execute(
@@ -91,6 +102,7 @@ def test_a_file_the_engine_refuses_is_read_another_way(tmp_path: Path, monkeypat
     path = tmp_path / "ragged.csv"
     path.write_text("A,B\n1,2\n3,4,5\n6\n", encoding="utf-8")
     monkeypatch.setattr(duck, "ENGINE_MIN_BYTES", 0)
+    monkeypatch.setattr(duck, "ENGINE_MIN_ROWS", 0)
     table = load_table(path)
     assert not any(isinstance(c, DuckColumn) for c in table.columns)
     assert table.n_rows == 3

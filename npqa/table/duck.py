@@ -44,7 +44,12 @@ from npqa.table.text import ascii_lower, collapse_whitespace, match_lines
 from npqa.table.values import DATE_FULL, DATE_NONE, DATE_YEAR, Conventions, Date, parse_cells
 
 ENGINE_MIN_BYTES = 8 << 20
-"""CSV files at least this big are read by DuckDB (the same size as the pyarrow path's)."""
+"""CSV files at least this big are read by DuckDB (the same size as the pyarrow path's)..."""
+
+ENGINE_MIN_ROWS = 100_000
+"""... when they have at least this many rows (estimated from the head's lines): each
+column costs a few queries, so a file of few rows and many columns (10,000 x 200) is
+read faster by the pyarrow path (``BENCHMARKS.md``)."""
 
 DISTINCT_SHARE = 0.5
 """A column with at most this share of distinct texts (estimated: ``approx_count_distinct``)

@@ -178,6 +178,9 @@ def _engine_table(path: str, data: bytes, sep: str | None, what: str, header: bo
         head = data[: err.start].decode("utf-8")
     if not head.strip():
         return None
+    lines = head.count("\n")
+    if lines and len(data) * lines / len(head.encode("utf-8")) < duck.ENGINE_MIN_ROWS:  # few rows: pyarrow is quicker
+        return None
     _refuse_binary(head, what)
     return duck.read_table(path, head, _normalise_sep(sep, what) or sniff_delimiter(head), what, header, decimal, unique_names)
 
