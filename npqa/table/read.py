@@ -160,7 +160,7 @@ def _big_utf8_table(data: bytes, sep: str | None, what: str, header: bool, decim
 def _engine_min_bytes() -> int:
     from npqa.table import duck
 
-    return duck.ENGINE_MIN_BYTES if duck.available() else 1 << 62
+    return duck.ENGINE_MIN_BYTES
 
 
 def _engine_table(path: str, data: bytes, sep: str | None, what: str, header: bool, decimal: str | None) -> Table | None:
@@ -182,6 +182,8 @@ def _engine_table(path: str, data: bytes, sep: str | None, what: str, header: bo
     if lines and len(data) * lines / len(head.encode("utf-8")) < duck.ENGINE_MIN_ROWS:  # few rows: pyarrow is quicker
         return None
     _refuse_binary(head, what)
+    if not duck.available():  # imported only now: a file of few rows never pays for it
+        return None
     return duck.read_table(path, head, _normalise_sep(sep, what) or sniff_delimiter(head), what, header, decimal, unique_names)
 
 
