@@ -34,6 +34,13 @@ Semantics worth knowing
 * ``sum`` of no numbers is 0; ``average``/``difference`` of no numbers give no answer.
 * ``print`` gives the distinct non-empty display texts of the carried rows,
   in order of first appearance.
+* ``not_match`` is ``word_match`` negated; ``nonempty`` keeps rows with a cell.
+* ``same_as``/``more_than``/``less_than`` (declared ``from_start``) read the
+  carried rows as "the row named" and pick among the start rows: the *other*
+  rows with the same text, the rows beyond every carried value.
+* ``count_distinct`` counts the different non-empty texts of the carried rows.
+
+The soft forms live in ``soft.py`` (torch, imported only when training).
 
 Every ``hard`` function takes rows of shape ``(..., R)``: the executor passes
 one row set, the oracle a whole batch of them.
@@ -45,6 +52,10 @@ from typing import Any, Callable
 import numpy as np
 from sqlglot import exp
 
+from npqa.grammars.soft import (
+    beyond_soft, count_distinct_soft, extreme_soft, first_soft, mode_soft, print_soft, same_as_soft,
+    shifted_soft, soft_average, soft_difference, soft_sum,
+)  # fmt: skip
 from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
 from npqa.table.values import Date
 
@@ -142,18 +153,12 @@ for _name, _doc, _union in [
 # ---------------------------------------------------------------------------
 # row ops that depend on the carried rows
 # ---------------------------------------------------------------------------
-def _first_soft(rows: Any, cols: Any, alpha: Any) -> Any:
-    before = (1 - rows).cumprod(dim=1)  # (B, R): no row selected up to and including i
-    before = before.roll(1, dims=1)
-    before[:, 0] = 1.0
-    return rows * before  # (B, R)
-
-
 _declare(
     name="reset",
     role=Role.ROWS,
     result=Result.ROWS,
     doc="the table's start rows, every row but its summary rows (the start of every program)",
+    from_start=True,
     hard=lambda rows, column: np.ones_like(rows),  # the executors intersect it with the start rows
     soft=lambda rows, cols, alpha: cols.start.clone(),
     sql=lambda ctx: ctx.pick(ctx.start()),
@@ -173,7 +178,7 @@ _declare(
     result=Result.ROWS,
     doc="the first carried row",
     hard=lambda rows, column: rows & (np.cumsum(rows, axis=-1) == 1),
-    soft=_first_soft,
+    soft=first_soft,
     sql=lambda ctx: ctx.pick(ctx.compare("=", ctx.row, ctx.carried(exp.Min(this=ctx.row)).subquery()), single=True),
 )
 _declare(
@@ -182,7 +187,7 @@ _declare(
     result=Result.ROWS,
     doc="the last carried row",
     hard=lambda rows, column: rows & (np.cumsum(rows[..., ::-1], axis=-1)[..., ::-1] == 1),
-    soft=lambda rows, cols, alpha: _first_soft(rows.flip(1), cols, alpha).flip(1),
+    soft=lambda rows, cols, alpha: first_soft(rows.flip(1), cols, alpha).flip(1),
     sql=lambda ctx: ctx.pick(ctx.compare("=", ctx.row, ctx.carried(exp.Max(this=ctx.row)).subquery()), single=True),
 )
 _declare(
@@ -191,7 +196,7 @@ _declare(
     result=Result.ROWS,
     doc="the rows just above the carried rows",
     hard=lambda rows, column: _shift_hard(rows, -1),
-    soft=lambda rows, cols, alpha: _shift(rows, -1) * cols.valid,
+    soft=lambda rows, cols, alpha: shifted_soft(rows, cols, -1),
     sql=lambda ctx: ctx.pick(_shifted_sql(ctx, -1), single=ctx.rows.single),
 )
 _declare(
@@ -200,7 +205,7 @@ _declare(
     result=Result.ROWS,
     doc="the rows just below the carried rows",
     hard=lambda rows, column: _shift_hard(rows, +1),
-    soft=lambda rows, cols, alpha: _shift(rows, +1) * cols.valid,
+    soft=lambda rows, cols, alpha: shifted_soft(rows, cols, +1),
     sql=lambda ctx: ctx.pick(_shifted_sql(ctx, +1), single=ctx.rows.single),
 )
 
@@ -222,16 +227,6 @@ def _shift_hard(rows: np.ndarray, by: int) -> np.ndarray:
     return out
 
 
-def _shift(rows: Any, by: int) -> Any:
-    """(B, R) -> (B, R): ``out[:, i] = rows[:, i - by]``, zero-filled."""
-    out = rows.roll(by, dims=1)
-    if by > 0:
-        out[:, :by] = 0.0
-    else:
-        out[:, by:] = 0.0
-    return out
-
-
 def _extreme_hard(rows: np.ndarray, column: Any, largest: bool) -> np.ndarray:
     """bool (..., R): the carried rows whose order key equals the carried extreme."""
     key = np.where(rows, column.order, np.nan)  # (..., R)
@@ -241,63 +236,23 @@ def _extreme_hard(rows: np.ndarray, column: Any, largest: bool) -> np.ndarray:
     return rows & (key == best)
 
 
-def _extreme_soft(rows: Any, cols: Any, alpha: Any, largest: bool, key: str = "order") -> Any:
-    """(B, R) probability that each row holds the carried rows' extreme,
-    averaged over columns by ``alpha`` (B, C); exact for 0/1 rows."""
-    return (_extreme_per_column(rows, cols, largest, key) * alpha[:, :, None]).sum(1)  # (B, R)
-
-
-def _extreme_per_column(rows: Any, cols: Any, largest: bool, key: str) -> Any:
-    """(B, C, R): row i holds the extreme of column c among the carried rows."""
-    value = getattr(cols, key).transpose(1, 2)  # (B, C, R)
-    has = getattr(cols, "has_" + key).transpose(1, 2)  # (B, C, R)
-    live = rows[:, None, :] * has  # (B, C, R)
-    return live * _unbeaten(value, live, largest)  # (B, C, R)
-
-
-def _unbeaten(value: Any, live: Any, largest: bool) -> Any:
-    """(B, C, R): the product over rows j strictly better than row i of (1 - live_j).
-
-    Exact for 0/1 ``live``; O(R log R) by sorting instead of comparing all pairs:
-    in best-first order the product is an exclusive cumulative product, taken at
-    the first row of each group of equal values so that ties do not beat each other.
-    """
-    import torch
-
-    order = torch.argsort(value, dim=-1, descending=largest)  # (B, C, R)
-    v = value.gather(-1, order)  # (B, C, R) best first
-    keep = (1 - live).gather(-1, order)  # (B, C, R)
-    excl = torch.cumprod(torch.cat([torch.ones_like(keep[..., :1]), keep[..., :-1]], -1), -1)  # (B, C, R)
-    pos = torch.arange(v.shape[-1]).expand_as(v)
-    new_group = torch.ones_like(v, dtype=torch.bool)
-    new_group[..., 1:] = v[..., 1:] != v[..., :-1]
-    start = torch.cummax(torch.where(new_group, pos, torch.zeros_like(pos)), -1).values  # (B, C, R)
-    sorted_unbeaten = excl.gather(-1, start)  # (B, C, R)
-    return torch.empty_like(sorted_unbeaten).scatter_(-1, order, sorted_unbeaten)
+def _per_text(live: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """int (..., U): how many ``live`` rows (..., R) hold each text code (``codes`` (R,))."""
+    if live.ndim == 1:
+        return np.bincount(codes[live], minlength=int(codes.max(initial=-1)) + 1)
+    onehot = np.zeros((len(codes), int(codes.max(initial=-1)) + 1), dtype=np.int64)  # (R, U)
+    onehot[np.arange(len(codes)), codes] = 1
+    return live.astype(np.int64) @ onehot  # (..., U)
 
 
 def _mode_hard(rows: np.ndarray, column: Any) -> np.ndarray:
     """bool (..., R): the carried non-empty rows whose text is among the most frequent."""
     live = rows & column.nonempty  # (..., R)
     codes = column.text_codes  # (R,)
-    if live.ndim == 1:
-        per_text = np.bincount(codes[live], minlength=int(codes.max(initial=-1)) + 1)  # (U,)
-    else:
-        onehot = np.zeros((len(codes), int(codes.max(initial=-1)) + 1), dtype=np.int64)  # (R, U)
-        onehot[np.arange(len(codes)), codes] = 1
-        per_text = live.astype(np.int64) @ onehot  # (..., U)
+    per_text = _per_text(live, codes)  # (..., U)
     count = np.where(live, per_text[..., codes], 0)  # (..., R): carried rows sharing row i's text
     top = count.max(axis=-1, keepdims=True)  # (..., 1)
     return live & (count == top) & (top > 0)
-
-
-def _mode_soft(rows: Any, cols: Any, alpha: Any) -> Any:
-    live = rows[:, None, :] * cols.nonempty.transpose(1, 2)  # (B, C, R)
-    ids = cols.text_id.transpose(1, 2).clamp_min(0)  # (B, C, R) padding rows have live = 0
-    per_text = live.new_zeros(live.shape).scatter_add_(-1, ids, live)  # (B, C, R): carried rows per text id
-    count = per_text.gather(-1, ids)  # (B, C, R): carried rows sharing row i's text
-    unbeaten = _unbeaten(count.detach(), live, largest=True)  # (B, C, R)
-    return (live * unbeaten * alpha[:, :, None]).sum(1)  # (B, R)
 
 
 _declare(
@@ -307,7 +262,7 @@ _declare(
     doc="the carried rows holding the column's largest value",
     column=ColumnType.ORDERED,
     hard=lambda rows, column: _extreme_hard(rows, column, True),
-    soft=lambda rows, cols, alpha: _extreme_soft(rows, cols, alpha, True),
+    soft=lambda rows, cols, alpha: extreme_soft(rows, cols, alpha, True),
     sql=lambda ctx: ctx.narrow(ctx.compare("=", ctx.order_key(), ctx.carried(exp.Max(this=ctx.order_key()), reused=True).subquery())),
 )
 _declare(
@@ -317,7 +272,7 @@ _declare(
     doc="the carried rows holding the column's smallest value",
     column=ColumnType.ORDERED,
     hard=lambda rows, column: _extreme_hard(rows, column, False),
-    soft=lambda rows, cols, alpha: _extreme_soft(rows, cols, alpha, False),
+    soft=lambda rows, cols, alpha: extreme_soft(rows, cols, alpha, False),
     sql=lambda ctx: ctx.narrow(ctx.compare("=", ctx.order_key(), ctx.carried(exp.Min(this=ctx.order_key()), reused=True).subquery())),
 )
 _declare(
@@ -327,7 +282,7 @@ _declare(
     doc="the carried rows holding the column's most frequent text",
     column=ColumnType.ANY,
     hard=_mode_hard,
-    soft=_mode_soft,
+    soft=mode_soft,
     sql=lambda ctx: ctx.narrow(exp.In(this=ctx.col.text, query=ctx.most_frequent())),
 )
 
@@ -371,32 +326,6 @@ def _print_hard(rows: np.ndarray, column: Any) -> list[Any]:
     return list(dict.fromkeys(column.texts[i] for i in np.flatnonzero(rows & column.nonempty)))
 
 
-def _soft_sum(rows: Any, cols: Any, alpha: Any) -> Any:
-    per_col = (rows[:, :, None] * cols.num * cols.has_num).sum(1)  # (B, C)
-    return (per_col * alpha).sum(1)  # (B,)
-
-
-def _soft_average(rows: Any, cols: Any, alpha: Any) -> Any:
-    total = (rows[:, :, None] * cols.num * cols.has_num).sum(1)  # (B, C)
-    n = (rows[:, :, None] * cols.has_num).sum(1)  # (B, C)
-    return (total / n.clamp_min(1e-6) * alpha).sum(1)  # (B,)
-
-
-def _soft_extreme_value(rows: Any, cols: Any, largest: bool) -> Any:
-    """(B, C): the carried rows' largest (smallest) number in each column."""
-    p = _extreme_per_column(rows, cols, largest, "num")  # (B, C, R)
-    return (p * cols.num.transpose(1, 2)).sum(-1) / p.sum(-1).clamp_min(1e-6)  # (B, C)
-
-
-def _soft_difference(rows: Any, cols: Any, alpha: Any) -> Any:
-    spread = _soft_extreme_value(rows, cols, True) - _soft_extreme_value(rows, cols, False)  # (B, C)
-    return (spread * alpha).sum(1)  # (B,)
-
-
-def _print_soft(rows: Any, cols: Any, alpha: Any) -> Any:
-    return rows[:, :, None] * alpha[:, None, :] * cols.nonempty  # (B, R, C)
-
-
 _declare(
     name="count",
     role=Role.TERMINAL,
@@ -413,7 +342,7 @@ _declare(
     doc="the sum of the column's numbers over the carried rows (0 if none)",
     column=ColumnType.NUMBER,
     hard=_sum_hard,
-    soft=_soft_sum,
+    soft=soft_sum,
     sql=lambda ctx: ctx.select(exp.Coalesce(this=exp.Sum(this=ctx.col.num), expressions=[exp.Literal.number(0)])),
 )
 _declare(
@@ -423,7 +352,7 @@ _declare(
     doc="the mean of the column's numbers over the carried rows",
     column=ColumnType.NUMBER,
     hard=_average_hard,
-    soft=_soft_average,
+    soft=soft_average,
     sql=lambda ctx: ctx.select(exp.Avg(this=ctx.col.num)),
 )
 _declare(
@@ -433,7 +362,7 @@ _declare(
     doc="the largest minus the smallest of the column's numbers over the carried rows",
     column=ColumnType.NUMBER,
     hard=_difference_hard,
-    soft=_soft_difference,
+    soft=soft_difference,
     sql=lambda ctx: ctx.select(exp.Sub(this=exp.Max(this=ctx.col.num), expression=exp.Min(this=ctx.col.num))),
 )
 _declare(
@@ -443,6 +372,119 @@ _declare(
     doc="the column's distinct non-empty cells in the carried rows",
     column=ColumnType.ANY,
     hard=_print_hard,
-    soft=_print_soft,
+    soft=print_soft,
     sql=lambda ctx: ctx.select_cells(),
+)
+
+
+# ---------------------------------------------------------------------------
+# ops the questions need (issue 12, part C): negation, distinct counts,
+# comparing with another row's value
+# ---------------------------------------------------------------------------
+_declare(
+    name="not_match",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the carried rows whose cell does not contain the constant's words (besides X, other than X)",
+    column=ColumnType.ANY,
+    constant=ConstantType.STRING,
+    condition=True,
+    hard=lambda column, value: ~_word_match(column, value),
+    sql=lambda ctx, value: exp.Not(this=ctx.contains_words(value)),
+)
+_declare(
+    name="nonempty",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the carried rows whose cell is not empty",
+    column=ColumnType.ANY,
+    hard=lambda rows, column: rows & column.nonempty,
+    soft=lambda rows, cols, alpha: rows * (cols.nonempty * alpha[:, None, :]).sum(-1),  # (B, R)
+    sql=lambda ctx: ctx.narrow(ctx.nonempty()),
+)
+
+
+def _same_as_hard(rows: np.ndarray, column: Any) -> np.ndarray:
+    """bool (..., R): the rows not carried whose non-empty text a carried row holds."""
+    codes = column.text_codes
+    per_text = _per_text(rows & column.nonempty, codes)  # (..., U)
+    return ~rows & column.nonempty & (per_text[..., codes] > 0)
+
+
+def _same_as_sql(ctx: Any) -> Any:
+    """``"X" IN (SELECT "X" FROM <carried> …) AND "row#" NOT IN (SELECT "row#" FROM <carried>)``."""
+    texts = ctx.carried(ctx.col.text, ctx.nonempty(), reused=True).subquery()
+    carried = ctx.carried(ctx.row, reused=True).subquery()
+    return ctx.pick(ctx.all_of(ctx.start(), exp.In(this=ctx.col.text, query=texts), exp.Not(this=exp.In(this=ctx.row, query=carried))))
+
+
+_declare(
+    name="same_as",
+    role=Role.ROWS,
+    result=Result.ROWS,
+    doc="the other rows whose cell holds the same text as a carried row's (the same X as Y)",
+    column=ColumnType.ANY,
+    from_start=True,
+    hard=_same_as_hard,
+    soft=same_as_soft,
+    sql=_same_as_sql,
+)
+
+
+def _beyond_hard(rows: np.ndarray, column: Any, largest: bool) -> np.ndarray:
+    """bool (..., R): the rows whose order key is beyond every carried row's
+    (greater than their largest, or less than their smallest); none when no
+    carried row has a key."""
+    key = column.order  # (R,)
+    has = ~np.isnan(key)
+    live = rows & has  # (..., R)
+    if largest:
+        edge = np.where(live, key, -np.inf).max(axis=-1, keepdims=True)  # (..., 1)
+        with np.errstate(invalid="ignore"):
+            beyond = key > edge
+    else:
+        edge = np.where(live, key, np.inf).min(axis=-1, keepdims=True)  # (..., 1)
+        with np.errstate(invalid="ignore"):
+            beyond = key < edge
+    return beyond & has & live.any(axis=-1, keepdims=True)
+
+
+def _beyond_sql(ctx: Any, largest: bool) -> Any:
+    """``"X.num" > (SELECT MAX("X.num") FROM <carried>)`` (``<`` and MIN for less_than)."""
+    edge = ctx.carried(exp.Max(this=ctx.order_key()) if largest else exp.Min(this=ctx.order_key())).subquery()
+    return ctx.pick(ctx.all_of(ctx.start(), ctx.compare(">" if largest else "<", ctx.order_key(), edge)))
+
+
+for _name, _doc, _largest in [
+    ("more_than", "the rows whose value is greater than every carried row's (more than X)", True),
+    ("less_than", "the rows whose value is less than every carried row's (less than X)", False),
+]:
+    _declare(
+        name=_name,
+        role=Role.ROWS,
+        result=Result.ROWS,
+        doc=_doc,
+        column=ColumnType.ORDERED,
+        from_start=True,
+        hard=lambda rows, column, _l=_largest: _beyond_hard(rows, column, _l),
+        soft=lambda rows, cols, alpha, _l=_largest: beyond_soft(rows, cols, alpha, _l),
+        sql=lambda ctx, _l=_largest: _beyond_sql(ctx, _l),
+    )
+
+
+def _count_distinct_hard(rows: np.ndarray, column: Any) -> np.ndarray:
+    """float (...): how many distinct non-empty texts the carried rows hold."""
+    per_text = _per_text(rows & column.nonempty, column.text_codes)  # (..., U)
+    return (per_text > 0).sum(axis=-1).astype(np.float64)
+
+
+_declare(
+    name="count_distinct",
+    role=Role.TERMINAL,
+    result=Result.NUMBER,
+    doc="how many different non-empty cells the column holds over the carried rows",
+    column=ColumnType.ANY,
+    hard=_count_distinct_hard,
+    soft=count_distinct_soft,
+    sql=lambda ctx: ctx.select(exp.Count(this=exp.Distinct(expressions=[ctx.col.text])), ctx.nonempty()),
 )

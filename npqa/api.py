@@ -38,6 +38,9 @@ class StepInfo:
     column_prob: float | None
     constant: str | None
     rows: list[int]  # rows selected after the step (0-based)
+    # the controller's attention over the question's words at this step: a [word, weight] pair per token in the
+    # question's order, weights summing to 1; pairs are lists, as in the JSON (to_dict() == json.loads(to_json()))
+    question_attention: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -72,7 +75,8 @@ class AskResult:
     all_op_probs: list[dict[str, float]] = field(default_factory=list, repr=False)  # per raw step, every op
     question: str = ""  # the question asked (not part of --json)
     sql_helpers: dict[str, str] = field(default_factory=dict)  # helper column the SQL reads -> what it holds
-    sql_note: str = ""  # the same in one line, a SQL comment shown under the SQL (not part of --json)
+    sql_note: str = ""  # the line shown under the SQL, a SQL comment (not part of --json)
+    sql_caveat: str = ""  # a table in a database file: what its SQL cannot compute as npqa reads it ('' when exact)
     signals: Signals | None = field(default=None, repr=False)  # what the calibrator read (not part of --json)
 
     def to_json(self) -> str:
@@ -81,7 +85,7 @@ class AskResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``npqa ask --json`` object: answer, sql, program, confidence, steps,
-        alternatives, sql_helpers, program_prob, band, remarks, abstained."""
+        alternatives, sql_helpers, sql_caveat, program_prob, band, remarks, abstained."""
         # built by hand: dataclasses.asdict deep-copies every row list (seconds on a big table)
         return {
             "answer": list(self.answer),
@@ -96,6 +100,7 @@ class AskResult:
                     "column_prob": s.column_prob,
                     "constant": s.constant,
                     "rows": s.rows,
+                    "question_attention": [list(pair) for pair in s.question_attention],
                 }
                 for s in self.steps
             ],
@@ -104,6 +109,7 @@ class AskResult:
                 for a in self.alternatives
             ],
             "sql_helpers": dict(self.sql_helpers),
+            "sql_caveat": self.sql_caveat,
             "program_prob": self.program_prob,
             "band": self.band,
             "remarks": list(self.remarks),
@@ -157,14 +163,15 @@ class TableQA:
         table: Any,
         question: str,
         top: int = 1,
-        dialect: str = "sqlite",
+        dialect: str | None = None,
         min_confidence: float | None = None,
         **table_options: Any,
     ) -> AskResult:
         """Answer ``question`` about ``table`` (a path, ``"-"``, a DataFrame or a loaded Table).
 
         ``top`` programs are decoded (the best one answers, the others are
-        ``alternatives``); ``dialect`` is the SQL dialect of ``sql``; below
+        ``alternatives``); ``dialect`` is the SQL dialect of ``sql`` (None: SQLite, or
+        the dialect of the table's database file); below
         ``min_confidence`` the answer is withheld (``abstained``; ``answer`` and
         ``alternatives`` empty; the program, SQL and confidence stay); ``table_options`` (``sep``,
         ``encoding``, ``header``) go to :func:`npqa.table.read.load_table`.
@@ -176,7 +183,7 @@ class TableQA:
         table: Any,
         questions: Iterable[str],
         top: int = 1,
-        dialect: str = "sqlite",
+        dialect: str | None = None,
         min_confidence: float | None = None,
         **table_options: Any,
     ) -> list[AskResult]:
@@ -231,6 +238,7 @@ class TableQA:
                     question=questions[b],
                     sql_helpers=sql.helpers,
                     sql_note=sql.note,
+                    sql_caveat=sql.caveat,
                     signals=trust.signals,
                 )
             )
@@ -263,6 +271,8 @@ class TableQA:
         from npqa.lang.executor import apply_row_step
 
         names = [op.name for op in self.model.ops]
+        words = item.linked.question.raw_tokens  # (Q,) as the user wrote them
+        attn = getattr(out, "attn", None)  # (B, T, Q_padded) or None
         steps = []
         current = item.table.start_rows.copy()
         for t, choice in enumerate(best.choices):
@@ -279,6 +289,9 @@ class TableQA:
                     column_prob=None if choice.column_prob is None else round(choice.column_prob, 4),
                     constant=None if step.constant is None else format_constant(step.constant),
                     rows=np.flatnonzero(current).tolist(),
+                    question_attention=[] if attn is None else [
+                        [w, round(float(p), 4)] for w, p in zip(words, np.asarray(attn[b, t])[: len(words)])
+                    ],
                 )
             )
         return steps
@@ -323,7 +336,7 @@ def sql_of(
     table: Any,
     text: str,
     model_dir: str | Path | None = None,
-    dialect: str = "sqlite",
+    dialect: str | None = None,
     db: str | Path | None = None,
 ) -> SqlOf:
     """The SQL behind ``text`` on ``table`` (the library behind ``npqa sql``).
@@ -336,6 +349,8 @@ def sql_of(
     from npqa.lang.programs import run_program
 
     session = TableSession.open(table)
+    if db is not None:
+        session.refuse_db()
     try:
         run = run_program(session.table, text, dialect=dialect)
     except ProgramError as err:

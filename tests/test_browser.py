@@ -1,4 +1,4 @@
-"""``npqa serve`` in a real browser: the system Chromium driven by Playwright.
+"""``npqa serve`` and the ``--explain-html`` page in a real browser: the system Chromium driven by Playwright.
 
 Skipped when Chromium or Playwright is missing, unless ``NPQA_REQUIRE_BROWSER=1``
 (``.ci/run`` sets it), which turns a missing browser into a failure. Playwright
@@ -136,4 +136,50 @@ def test_a_bad_upload_shows_the_error_and_the_page_keeps_working(server: str, br
     page.wait_for_selector("#answer:not([hidden])")
     assert page.is_hidden("#error")
     assert page.text_content("#sql").startswith("SELECT")
+    page.close()
+
+
+def test_explain_page_draws_an_attention_strip_per_step(browser: Any, tmp_path: Path) -> None:
+    """The page ``ask --explain-html`` writes, opened from disk: one heat strip per step, every word
+    of the question drawn in it (a visible box), the most-read word shaded darker than the least."""
+    from npqa.api import TableQA
+    from npqa.cli.explain import write_html
+    from npqa.question.parse import parse_question
+    from npqa.table.read import load_table
+
+    (tmp_path / "cities.csv").write_text(CSV)
+    table = load_table(str(tmp_path / "cities.csv"))
+    result = TableQA.load().ask(table, QUESTION)  # the shipped model
+    assert result.steps, "the answer has no steps to show"
+    path = tmp_path / "explain.html"
+    write_html(path, [result], table)
+
+    page = browser.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(path.as_uri())
+    assert fetched == [path.as_uri()], "the page is not self-contained"
+    strips = page.locator("table.attention tr.strip")
+    assert strips.count() == len(result.steps)
+    words = parse_question(QUESTION).raw_tokens
+    for t, step in enumerate(result.steps):
+        cells = strips.nth(t).locator("td.word")
+        drawn = cells.evaluate_all(
+            """tds => tds.map(td => {
+                const box = td.getBoundingClientRect(), css = getComputedStyle(td);
+                const rgb = css.backgroundColor.match(/[0-9.]+/g).map(Number);
+                return {word: td.firstChild.textContent, weight: Number(td.dataset.weight), width: box.width,
+                        height: box.height, opacity: Number(css.opacity), visible: css.visibility === "visible",
+                        light: (rgb[0] + rgb[1] + rgb[2]) / 3};
+            })"""
+        )  # fmt: skip
+        assert [d["word"] for d in drawn] == words
+        assert all(d["width"] > 0 and d["height"] > 0 and d["opacity"] > 0 and d["visible"] for d in drawn)
+        assert sum(d["weight"] for d in drawn) == pytest.approx(1.0, abs=1e-3)
+        most = max(drawn, key=lambda d: d["weight"])
+        least = min(drawn, key=lambda d: d["weight"])
+        assert most["light"] < least["light"], f"step {t + 1}: the most-read word is not shaded darker"
+        assert [d["weight"] for d in drawn] == pytest.approx([p for _, p in step.question_attention], abs=1e-4)
+    if SCREENSHOT:
+        page.screenshot(path=str(Path(SCREENSHOT).with_suffix(".explain.png")), full_page=True)
     page.close()

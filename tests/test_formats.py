@@ -422,14 +422,22 @@ def test_kind_is_told_by_content_without_a_name(tmp_path: Path, make: object, ki
     [
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls workbook"),
         (b"%PDF-1.7\n" + b"\x00" * 100, "a PDF document"),
-        (b"SQLite format 3\x00" + b"\x00" * 100, "a SQLite database"),
     ],
-    ids=["xls", "pdf", "sqlite"],
+    ids=["xls", "pdf"],
 )
 def test_kinds_npqa_cannot_read_name_the_kinds_it_can(tmp_path: Path, data: bytes, label: str) -> None:
     with pytest.raises(TableError, match=label) as err:
         load_table(_write(tmp_path / "t.dat", data))
     assert err.value.problem.endswith(f"it reads {KINDS}")
+
+
+def test_a_database_in_an_archive_says_npqa_reads_it_from_its_path(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "m.sqlite") as conn:
+        conn.execute("CREATE TABLE x (a)")
+    conn.close()
+    packed = _write(tmp_path / "m.sqlite.gz", gzip.compress((tmp_path / "m.sqlite").read_bytes()))
+    with pytest.raises(TableError, match="a SQLite database, which npqa reads from its path: npqa ask FILE --table NAME"):
+        load_table(packed)
 
 
 def test_unknown_binary_names_the_kinds_npqa_reads(tmp_path: Path) -> None:

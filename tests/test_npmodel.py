@@ -277,7 +277,7 @@ def test_shipped_model_agrees() -> None:
     npm, np_vocab, _ = NumpyProgrammer.load(SHIPPED)
     assert np_vocab == vocab
     examples, tables = load_split(TINY / "data" / "tiny.tsv", TINY)
-    items: list[Item] = prepare(examples, tables, vocab, LANGUAGE, model.config.steps, targets=False)[0]
+    items: list[Item] = prepare(examples, tables, vocab, model.language, model.config.steps, targets=False)[0]
     encs = [it.enc for it in items]
     assert max_diff(model, npm, encs) <= ATOL
     assert max_diff(model, npm, encs[:1]) <= ATOL

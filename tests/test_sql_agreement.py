@@ -6,11 +6,9 @@ programs are random chains of declared ops with arguments the table offers.
 """
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections import Counter
 
-import numpy as np
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +16,7 @@ from sqlglot import exp
 
 from npqa.lang.executor import execute
 from npqa.grammars.ops import LANGUAGE
+from strategies import constants_of
 from strategies import programs as random_programs
 from strategies import raw_steps
 from npqa.lang.language import Program
@@ -25,7 +24,6 @@ from npqa.lang.sql import Schema, program_sql, render, write_sqlite
 from npqa.table.column import Table
 from npqa.table.read import make_column
 from npqa.lang.textform import parse, to_text
-from npqa.table.values import Date
 
 OPS_SEEN: Counter[str] = Counter()
 
@@ -66,28 +64,6 @@ def tables(draw: st.DrawFn) -> Table:
             cells.insert(where, name)
         columns.append(make_column(name, cells))
     return Table(columns, "<test>")
-
-
-def constants_of(data: Table) -> list[object]:
-    """Question-like constants drawn from the table: its numbers (and neighbours),
-    its dates at every precision, and words from its cells."""
-    out: list[object] = []
-    for col in data.columns:
-        for x in col.num[~np.isnan(col.num)]:
-            out += [float(x), float(x) + 0.5]
-        for y, m, d in zip(col.year, col.month, col.day):
-            if not math.isnan(y):
-                out.append(Date(int(y), None, None))
-                if not math.isnan(m):
-                    out.append(Date(int(y), int(m), None))
-                    if not math.isnan(d):
-                        out.append(Date(int(y), int(m), int(d)))
-        for text in col.texts:
-            words = text.split()
-            if words:
-                out.append(words[0])
-                out.append(text)
-    return out
 
 
 @st.composite
@@ -192,7 +168,8 @@ def test_rows_written_a_chunk_at_a_time_equal_rows_written_at_once(monkeypatch) 
 
 
 ORDER_OPS = {"first", "last", "previous", "next"}
-REREAD_OPS = {"argmax", "argmin", "mode"}  # ops that read the carried rows twice
+IDENTITY_OPS = {"same_as"}  # ops that tell the carried rows from the others by "row#"
+REREAD_OPS = {"argmax", "argmin", "mode", "same_as"}  # ops that read the carried rows twice
 
 
 @settings(max_examples=1000, derandomize=True, deadline=None,
@@ -200,7 +177,8 @@ REREAD_OPS = {"argmax", "argmin", "mode"}  # ops that read the carried rows twic
 @given(st.data())
 def test_sql_is_as_simple_as_the_program(draw: st.DataObject) -> None:
     """Filters alone are one SELECT … WHERE with no subquery; ``"row#"`` appears only
-    when order matters (an order op, or cells printed in row order); a CTE only
+    when order matters (an order op, or cells printed in row order) or a row's
+    identity does (``same_as`` leaves out the carried rows); a CTE only
     where an op reading the carried rows twice meets rows whose condition holds a
     subquery; and no subquery is ever written twice (the query grows linearly)."""
     data = draw.draw(tables())
@@ -213,7 +191,7 @@ def test_sql_is_as_simple_as_the_program(draw: st.DataObject) -> None:
         assert tree.find(exp.Subquery) is None and tree.find(exp.With) is None, tree.sql()
     reads_row = any(c.name == schema.row for c in tree.find_all(exp.Column))
     if reads_row:
-        assert ORDER_OPS & set(ops) or ops[-1] == "print", tree.sql()
+        assert (ORDER_OPS | IDENTITY_OPS) & set(ops) or ops[-1] == "print", tree.sql()
     ctes = tree.args.get("with_") or tree.args.get("with")
     rows = ops[:-1]
     named = sum(op in REREAD_OPS and not all(spec[o].condition for o in rows[:i]) for i, op in enumerate(rows))

@@ -83,6 +83,18 @@ CASES = [
      'WITH "step1" AS (SELECT * FROM "t" WHERE "Date.year" * 10000 + COALESCE("Date.month", 0) * 100 + COALESCE("Date.day", 0) = (SELECT MIN("Date.year" * 10000 + COALESCE("Date.month", 0) * 100 + COALESCE("Date.day", 0)) FROM "t")) SELECT COUNT(*) FROM "step1" WHERE "Year.num" = (SELECT MAX("Year.num") FROM "step1")'),
     ('count(keep(reset))',
      'SELECT COUNT(*) FROM "t"'),
+    ('count(not_match(reset, "Team", "lakers"))',
+     'SELECT COUNT(*) FROM "t" WHERE NOT "Team.words" LIKE \'% lakers %\''),
+    ('count(nonempty(reset, "Year"))',
+     'SELECT COUNT(*) FROM "t" WHERE "Year" <> \'\''),
+    ('print(same_as(word_match(reset, "Team", "calgary"), "Year"), "Team")',
+     'SELECT "Team" FROM "t" WHERE "Year" IN (SELECT "Year" FROM "t" WHERE "Team.words" LIKE \'% calgary %\' AND "Year" <> \'\') AND NOT "row#" IN (SELECT "row#" FROM "t" WHERE "Team.words" LIKE \'% calgary %\') AND "Team" <> \'\' GROUP BY "Team" ORDER BY MIN("row#")'),
+    ('count(more_than(word_match(reset, "Team", "calgary"), "Year"))',
+     'SELECT COUNT(*) FROM "t" WHERE "Year.num" > (SELECT MAX("Year.num") FROM "t" WHERE "Team.words" LIKE \'% calgary %\')'),
+    ('print(less_than(word_match(reset, "Team", "saskatoon"), "Date"), "Team")',
+     'SELECT "Team" FROM "t" WHERE "Date.year" * 10000 + COALESCE("Date.month", 0) * 100 + COALESCE("Date.day", 0) < (SELECT MIN("Date.year" * 10000 + COALESCE("Date.month", 0) * 100 + COALESCE("Date.day", 0)) FROM "t" WHERE "Team.words" LIKE \'% saskatoon %\') AND "Team" <> \'\' GROUP BY "Team" ORDER BY MIN("row#")'),
+    ('count_distinct(reset, "Year")',
+     'SELECT COUNT(DISTINCT "Year") FROM "t" WHERE "Year" <> \'\''),
 ]
 
 

@@ -91,7 +91,14 @@ def _main(
 
 # -- shared options ----------------------------------------------------------------
 TableArg = Annotated[
-    str, typer.Argument(help="A table file (CSV/TSV, .xlsx, .parquet, .json, .gz or .zip of one), or - for standard input.")
+    str,
+    typer.Argument(
+        help="A table file (CSV/TSV, .xlsx, .parquet, .json, .gz or .zip of one, a SQLite or DuckDB database), or - for standard input."
+    ),
+]
+DbTableOpt = Annotated[
+    Optional[str],
+    typer.Option("--table", help="The table of a SQLite or DuckDB database file (default: its only table)."),
 ]
 SepOpt = Annotated[Optional[str], typer.Option("--sep", help="Field separator (default: sniffed).")]
 EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8, else Latin-1).")]
@@ -102,19 +109,23 @@ DecimalOpt = Annotated[
     typer.Option("--decimal", help="Decimal mark of the table's numbers, ',' or '.' (default: guessed per column)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of text.")]
-DialectOpt = Annotated[str, typer.Option("--dialect", help="SQL dialect to render (any sqlglot knows).")]
+DialectOpt = Annotated[
+    Optional[str],
+    typer.Option("--dialect", help="SQL dialect to render (any sqlglot knows; default: sqlite, or a database file's own)."),
+]
 DbOpt = Annotated[
     Optional[Path], typer.Option("--db", help="Also write the table to this SQLite file, so the SQL runs as printed.")
 ]
 
 
 def _load(
-    table: str, sep: str | None, encoding: str | None, no_header: bool, sheet: str | None = None, decimal: str | None = None
+    table: str, sep: str | None, encoding: str | None, no_header: bool, sheet: str | None = None, decimal: str | None = None,
+    db_table: str | None = None,
 ) -> Any:
     """The table, after saying on stderr what reading it guessed or left out (``note: …``)."""
     from npqa.table.read import load_table
 
-    loaded = load_table(table, sep=sep, encoding=encoding, header=not no_header, sheet=sheet, decimal=decimal)
+    loaded = load_table(table, sep=sep, encoding=encoding, header=not no_header, sheet=sheet, decimal=decimal, db_table=db_table)
     for notice in loaded.notices:
         _err(f"note: {notice}")
     return loaded

@@ -10,7 +10,8 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, DecimalOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, DbTableOpt, DecimalOpt, EncOpt, JsonOpt, ModelOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load,
+    _print_json, command,
 )  # fmt: skip
 from npqa.errors import QuestionError
 
@@ -36,6 +37,19 @@ def confidence_line(result: Any, bands: Any) -> str:
     measured = bands.accuracy.get(result.band) if bands is not None else None
     tail = f": {measured:.0%} of such answers were right on dev" if measured is not None else ""
     return f"{result.confidence:.2g} ({result.band}{tail})"
+
+
+def html_line(page: Path) -> str:
+    """The stderr line ``--explain`` and ``--explain-html`` end with: where the HTML page was written."""
+    return f"explain: HTML page written to {Path(page).resolve()}"
+
+
+def default_page() -> Path:
+    """Where ``--explain`` without ``--explain-html`` writes its page: one file in the
+    system's temporary folder, overwritten by the next explanation."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "npqa-explain.html"
 
 
 def _low(result: Any) -> bool:
@@ -99,18 +113,20 @@ def ask(
     model: ModelOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, max=20, help="Show the K most likely programs with their answers.")] = 1,
     db: DbOpt = None,
-    explain: Annotated[
-        bool, typer.Option("--explain", help="Show each step: top ops, column attention, constant, selected rows.")
-    ] = False,
-    explain_html: Annotated[
-        Optional[Path], typer.Option("--explain-html", help="Write the steps as a self-contained HTML page of heat maps.")
-    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help=(
+        "Show the table once, then each step: top ops, words read, column attention, constant, rows when they change."
+    ))] = False,
+    explain_html: Annotated[Optional[Path], typer.Option("--explain-html", help=(
+        "Write the steps as a self-contained HTML page of heat maps, with the attention over the question's words "
+        "(--explain alone writes it to npqa-explain.html in the temporary folder)."
+    ))] = None,
     sep: SepOpt = None,
     encoding: EncOpt = None,
     no_header: NoHeaderOpt = False,
     sheet: SheetOpt = None,
     min_confidence: MinConfidenceOpt = None,
     decimal: DecimalOpt = None,
+    db_table: DbTableOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a table, with the program and SQL behind the answer."""
@@ -121,10 +137,12 @@ def ask(
 
     if table == "-" and question is None:
         raise QuestionError("ask", "the table and the questions cannot both come from stdin")
-    session = TableSession(_load(table, sep, encoding, no_header, sheet, decimal))
+    session = TableSession(_load(table, sep, encoding, no_header, sheet, decimal, db_table))
     tbl = session.table
     if question is not None and not question.strip():
         raise QuestionError("question", "empty question")
+    if db is not None:
+        session.refuse_db()
     qa = TableQA.load(model)
     if db is not None:
         session.write_db(db)
@@ -150,10 +168,13 @@ def ask(
             if question is None:
                 console.print()
         sys.stdout.flush()
+    if explain_html is None and explain and not as_json:
+        explain_html = default_page()
     if explain_html is not None:
         from npqa.cli.explain import write_html
 
         write_html(explain_html, results, tbl)
+        _err(html_line(explain_html))
     if failed:
         raise typer.Exit(2)
 

@@ -1,11 +1,16 @@
-"""Showing how an answer came about: each step's ops, columns, constant and rows.
+"""Showing how an answer came about: each step's words read, ops, columns, constant and rows.
 
 Two views of the same :class:`npqa.api.AskResult` steps:
 
-* :func:`render_steps` prints them to a Rich console (``npqa ask --explain``);
+* :func:`render_steps` prints them to a Rich console (``npqa ask --explain``):
+  the table once, with a marker column for each step that changes the rows,
+  then per step its top ops, the question words it attends to most, its column
+  attention and constant, and ``rows unchanged`` in one line for a step (a
+  ``keep``, the terminal op) that leaves the rows as they were;
 * :func:`write_html` writes a self-contained HTML page of heat maps
-  (``npqa ask --explain-html FILE``): op probabilities, column attention and the
-  rows selected after each step.
+  (``npqa ask --explain-html FILE``): the attention over the question's words at
+  each step (one heat strip per step, the Neural Programmer paper's picture), op
+  probabilities, column attention and the rows selected after each step.
 
 Table text is data, never markup: cells reach Rich only inside ``Text`` objects
 and HTML only through :func:`html.escape`. Large tables are cut to a bounded
@@ -17,6 +22,8 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+import numpy as np
+
 from npqa.errors import OutputError
 
 if TYPE_CHECKING:
@@ -25,10 +32,11 @@ if TYPE_CHECKING:
     from npqa.api import AskResult
     from npqa.table.column import Table
 
-MAX_ROWS = 15  # table rows shown per step in the terminal
-MAX_COLUMNS = 8  # table columns shown per step in the terminal
+MAX_ROWS = 15  # table rows shown in the terminal
+MAX_COLUMNS = 8  # table columns shown in the terminal
 MAX_HTML_ROWS = 200  # table rows in the HTML page
 TOP_COLUMNS = 3  # columns listed with their attention
+TOP_WORDS = 3  # question words listed with their attention in the terminal
 
 
 def shown_rows(n_rows: int, selected: Sequence[int], limit: int) -> list[int]:
@@ -73,53 +81,130 @@ def _percent(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
-def render_steps(console: "Console", result: "AskResult", table: "Table") -> None:
-    """Print each step of ``result``: top ops, column attention, constant, and the
-    table with the rows selected after the step highlighted (bounded in size)."""
+def row_list(rows: Sequence[int], limit: int = 12) -> str:
+    """Row numbers as one short phrase, cut after ``limit``.
+
+    >>> row_list([4, 5, 6])
+    '4, 5, 6'
+    >>> row_list(range(30), 3)
+    '0, 1, 2, … (27 more)'
+    >>> row_list([])
+    'none'
+    """
+    rows = list(rows)
+    if not rows:
+        return "none"
+    text = ", ".join(str(r) for r in rows[:limit])
+    return text + (f", … ({len(rows) - limit} more)" if len(rows) > limit else "")
+
+
+def changing_steps(result: "AskResult", table: "Table") -> list[bool]:
+    """For each step, whether it changes the rows carried to the next step.
+
+    A step changes them when its rows differ from the rows before it (the start
+    rows before step 1); a ``keep`` step, or a filter that keeps every row it is
+    given, does not; nor does the terminal step, whose rows are the ones it reads.
+    """
+    before = np.flatnonzero(table.start_rows).tolist()
+    out = []
+    for step in result.steps:
+        out.append(step.rows != before)
+        before = step.rows
+    return out
+
+
+def top_words(attention: Sequence[Sequence], k: int = TOP_WORDS) -> str:
+    """The ``k`` question words a step attends to most, with their weights (none under 0.5%).
+
+    >>> top_words([("how", 0.1), ("many", 0.2), ("2010", 0.7)], 2)
+    '2010 70.0%, many 20.0%'
+    >>> top_words([("in", 0.001), ("2010", 0.999)])
+    '2010 99.9%'
+    """
+    ranked = [wp for wp in sorted(attention, key=lambda wp: -wp[1])[:k] if wp[1] >= 0.005]  # no "0.0%" words
+    return ", ".join(f"{word} {_percent(p)}" for word, p in ranked)
+
+
+def render_table_once(console: "Console", result: "AskResult", table: "Table", changes: Sequence[bool]) -> None:
+    """The table, printed once, with one marker column ``sN`` per step N that changes the rows
+    (``●``: the row is selected after step N); the rows the last step reads are highlighted."""
     from rich.table import Table as RichTable
+    from rich.text import Text
+
+    names = table.names
+    marked = [t for t, changed in enumerate(changes) if changed]
+    final = set(result.steps[-1].rows)
+    start = table.start_rows
+    chosen = {s.column: 1.0 for s in result.steps if s.column is not None}
+    cols = shown_columns(names, chosen, MAX_COLUMNS)
+    # rows to show: those the last step reads first, then those earlier steps select (each list cut: big tables)
+    seen = list(result.steps[-1].rows[:MAX_ROWS]) + [r for t in marked for r in result.steps[t].rows[:MAX_ROWS]]
+    rows = shown_rows(table.n_rows, list(dict.fromkeys(seen)), MAX_ROWS)
+    n_start = int(start.sum())
+    head = f"table: {table.n_rows} rows × {len(names)} columns; programs start from "
+    head += f"all {n_start} rows" if n_start == table.n_rows else f"{n_start} (dimmed: summary rows)"
+    console.print(Text(head, style="bold"))
+    if marked:
+        console.print(Text("  ● in sN: selected after step N · highlighted: the rows the last step reads", style="dim"))
+    grid = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
+    grid.add_column(Text("row"), justify="right", style="dim")
+    for t in marked:
+        grid.add_column(Text(f"s{t + 1}"), justify="center")
+    for j in cols:
+        style = "bold magenta" if names[j] in chosen else "bold"
+        grid.add_column(Text(names[j], style=style), overflow="fold")
+    sets = [set(result.steps[t].rows) for t in marked]
+    for r in rows:
+        style = "black on green" if r in final else ("" if start[r] else "dim italic")
+        cells = [Text(str(r))] + [Text("●" if r in s else "") for s in sets]
+        cells += [Text(table.columns[j].texts[r]) for j in cols]
+        grid.add_row(*cells, style=style)
+    console.print(grid)
+    hidden_rows, hidden_cols = table.n_rows - len(rows), len(names) - len(cols)
+    if hidden_rows or hidden_cols:
+        parts = []
+        if hidden_rows:
+            parts.append(f"{hidden_rows} rows hidden ({len(final - set(rows))} of them read by the last step)")
+        if hidden_cols:
+            parts.append(f"{hidden_cols} columns hidden")
+        console.print(Text("  " + "; ".join(parts), style="dim"))
+
+
+def render_steps(console: "Console", result: "AskResult", table: "Table") -> None:
+    """Print the table once, then each step of ``result``: its top ops, the question
+    words it attends to, its column attention and constant, and its rows only when
+    they change (otherwise one line: ``rows unchanged``)."""
     from rich.text import Text
 
     if not result.steps:
         console.print(Text("no steps: no program type-checks on this table"))
         return
-    names = table.names
+    changes = changing_steps(result, table)
+    console.print()
+    render_table_once(console, result, table, changes)
     for t, step in enumerate(result.steps):
-        title = Text.assemble((f"step {t + 1}: ", "bold"), (step.op, "bold cyan"))
         console.print()
-        console.print(title)
+        console.print(Text.assemble((f"step {t + 1}: ", "bold"), (step.op, "bold cyan")))
         ops = ", ".join(f"{op} {_percent(p)}" for op, p in _top(step.op_probs, 3))
         console.print(Text.assemble(("  ops: ", "bold"), ops))
+        if step.question_attention:
+            console.print(Text.assemble(("  words read: ", "bold"), top_words(step.question_attention)))
         attention = result.column_probs[t] if t < len(result.column_probs) else {}
         if step.column is not None:
             listed = ", ".join(f"{name} {_percent(p)}" for name, p in _top(attention, TOP_COLUMNS))
-            console.print(Text.assemble(("  columns: ", "bold"), listed))
+            if listed:
+                console.print(Text.assemble(("  columns: ", "bold"), listed))
             console.print(Text.assemble(("  column chosen: ", "bold"), step.column))
         if step.constant is not None:
             console.print(Text.assemble(("  constant: ", "bold"), step.constant))
-        selected = set(step.rows)
-        console.print(Text.assemble(("  rows selected: ", "bold"), f"{len(selected)} of {table.n_rows}"))
-        cols = shown_columns(names, attention if step.column is not None else {}, MAX_COLUMNS)
-        rows = shown_rows(table.n_rows, step.rows, MAX_ROWS)
-        grid = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
-        grid.add_column(Text("row"), justify="right", style="dim")
-        for j in cols:
-            style = "bold magenta" if names[j] == step.column else "bold"
-            grid.add_column(Text(names[j], style=style), overflow="fold")
-        for r in rows:
-            style = "black on green" if r in selected else "dim"
-            marker = "▶" if r in selected else " "
-            cells = [Text(f"{marker}{r}")] + [Text(table.columns[j].texts[r]) for j in cols]
-            grid.add_row(*cells, style=style)
-        console.print(grid)
-        hidden_rows, hidden_cols = table.n_rows - len(rows), len(names) - len(cols)
-        if hidden_rows or hidden_cols:
-            hidden_selected = len(selected - set(rows))
-            parts = []
-            if hidden_rows:
-                parts.append(f"{hidden_rows} rows hidden ({hidden_selected} of them selected)")
-            if hidden_cols:
-                parts.append(f"{hidden_cols} columns hidden")
-            console.print(Text("  " + "; ".join(parts), style="dim"))
+        kept = f"{len(step.rows)} of {table.n_rows}"
+        if changes[t]:
+            console.print(Text.assemble(("  rows selected: ", "bold"), (f"{kept}: {row_list(step.rows)}", "green"),
+                                        (f" (● in column s{t + 1})", "dim")))  # fmt: skip
+        elif t == len(result.steps) - 1:
+            console.print(Text.assemble(("  rows unchanged", "bold"), f" ({kept}): {step.op} reads them for the answer"))
+        else:
+            console.print(Text.assemble(("  rows unchanged", "bold"), f" ({kept})"))
 
 
 # --------------------------------------------------------------------------- HTML
@@ -139,6 +224,9 @@ td.on{background:#2a8;color:#fff;text-align:center}
 td.off{background:#fafafa}
 .low{color:#b60;font-weight:bold}
 .note{color:#777;font-size:.85em}
+.strips{overflow-x:auto}table.attention th{white-space:nowrap}
+table.attention td.word{text-align:center;min-width:2.5em;padding:3px 6px}
+table.attention td.word small{display:block;font-size:.75em;opacity:.8}
 """
 
 
@@ -148,6 +236,25 @@ def _heat(p: float) -> str:
     light = int(100 - 55 * p)
     color = "#fff" if p > 0.6 else "#222"
     return f'<td class="heat" style="background:hsl(210,70%,{light}%);color:{color}">{_percent(p)}</td>'
+
+
+def _word_cell(word: str, p: float) -> str:
+    """One word of a heat strip: the word over its weight, the background darker the more it is read."""
+    p = min(max(float(p), 0.0), 1.0)
+    light = int(100 - 55 * p)
+    color = "#fff" if p > 0.6 else "#222"
+    style = f"background:hsl(25,85%,{light}%);color:{color}"
+    return (f'<td class="word" data-weight="{p:.4f}" title="{_percent(p)}" style="{style}">'
+            f"{html.escape(word)}<small>{_percent(p)}</small></td>")  # fmt: skip
+
+
+def _attention_strips(result: "AskResult") -> str:
+    """One row per step: the question's words, each shaded by the step's attention on it."""
+    body = ""
+    for t, step in enumerate(result.steps):
+        cells = "".join(_word_cell(w, p) for w, p in step.question_attention)
+        body += f'<tr class="strip" data-step="{t + 1}"><th>step {t + 1}<br>{html.escape(step.op)}</th>{cells}</tr>'
+    return f'<div class="strips"><table class="attention">{body}</table></div>'
 
 
 def _op_heatmap(result: "AskResult") -> str:
@@ -208,6 +315,10 @@ def _result_html(result: "AskResult", table: "Table", low: float) -> str:
         constants = ", ".join(
             f"step {t + 1}: {html.escape(s.constant)}" for t, s in enumerate(result.steps) if s.constant is not None
         )
+        if any(st.question_attention for st in result.steps):
+            parts += ["<h3>attention over the question's words</h3>",
+                      '<p class="note">What the controller reads at each step: a softmax over the words '
+                      "(darker: more weight; each row sums to 100%).</p>", _attention_strips(result)]  # fmt: skip
         parts += [
             "<h3>op probabilities</h3>", _op_heatmap(result),
             "<h3>column attention</h3>", _column_heatmap(result, table.names),

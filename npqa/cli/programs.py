@@ -8,7 +8,8 @@ import typer
 from typing_extensions import Annotated
 
 from npqa.cli.app import (
-    DbOpt, DecimalOpt, DialectOpt, EncOpt, JsonOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load, _print_json, command,
+    DbOpt, DbTableOpt, DecimalOpt, DialectOpt, EncOpt, JsonOpt, NoHeaderOpt, SepOpt, SheetOpt, TableArg, _err, _load,
+    _print_json, command,
 )  # fmt: skip
 
 
@@ -21,16 +22,18 @@ def run(
     no_header: NoHeaderOpt = False,
     sheet: SheetOpt = None,
     decimal: DecimalOpt = None,
-    dialect: DialectOpt = "sqlite",
+    dialect: DialectOpt = None,
+    db_table: DbTableOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a program on a table; print its answer and its SQL."""
     from npqa.lang.programs import run_program
 
-    result = run_program(_load(table, sep, encoding, no_header, sheet, decimal), program, dialect=dialect)
+    result = run_program(_load(table, sep, encoding, no_header, sheet, decimal, db_table), program, dialect=dialect)
     if as_json:
         _print_json(
-            {"answer": list(result.answer.items), "program": result.program, "sql": result.sql, "sql_helpers": result.sql_helpers}
+            {"answer": list(result.answer.items), "program": result.program, "sql": result.sql, "sql_helpers": result.sql_helpers,
+             "sql_caveat": result.sql_caveat}  # fmt: skip
         )
         return
     typer.echo("answer: " + (" | ".join(result.answer.items) if result.answer.items else "(no answer)"))
@@ -55,12 +58,14 @@ def sql(
     no_header: NoHeaderOpt = False,
     sheet: SheetOpt = None,
     decimal: DecimalOpt = None,
-    dialect: DialectOpt = "sqlite",
+    dialect: DialectOpt = None,
+    db_table: DbTableOpt = None,
 ) -> None:
     """Print the SQL of a program or of the program answering a question (--db writes the table to SQLite)."""
     from npqa.api import sql_of
 
-    result = sql_of(_load(table, sep, encoding, no_header, sheet, decimal), program_or_question, model, dialect=dialect, db=db)
+    loaded = _load(table, sep, encoding, no_header, sheet, decimal, db_table)
+    result = sql_of(loaded, program_or_question, model, dialect=dialect, db=db)
     if result.question:
         _err(f"program: {result.program}")
     if result.note:

@@ -41,12 +41,12 @@ class Trace:
 
 def apply_row_step(rows: np.ndarray, step: Step, data: Table, language: Language) -> np.ndarray:
     """bool (R,): the rows after one row step (a filter intersects with ``rows``;
-    ``reset`` returns to the table's start rows)."""
+    an op declared ``from_start``, such as ``reset``, picks among the table's start rows)."""
     spec = language[step.op]
     column = data[step.column] if step.column is not None else None
     if spec.condition:
         return spec.combine(rows, spec.hard(column, step.constant), data.summary_rows)
-    if step.op == "reset":
+    if spec.from_start:
         return spec.hard(rows, column) & data.start_rows
     return spec.hard(rows, column)
 

@@ -94,6 +94,10 @@ class OpSpec:
     condition: bool = False
     union: bool = False  # a filter that adds the rows passing it to the carried rows (OR, not AND)
     reads_summary: bool = False  # a filter that keeps passing summary rows even when they are not carried
+    #: a row op whose rows come from the table's start rows, not from the carried ones
+    #: (``reset``, ``same_as``, ``more_than``…): the executors intersect its ``hard``
+    #: result with the start rows; its ``soft`` form multiplies by them itself
+    from_start: bool = False
 
     def combine(self, rows: Any, passing: Any, summary: Any = None) -> Any:
         """A filter's result: carried rows AND (or, for a union, OR) the passing rows;
@@ -197,6 +201,12 @@ class Language:
         for spec in specs:
             lang.declare(spec)
         return lang
+
+    def only(self, names: Iterable[str]) -> "Language":
+        """The sub-language of these ops, in this order: what a model trained on
+        an older op set answers with (its ops are a part of ours). Raises
+        ``KeyError`` naming an op this language does not have."""
+        return Language({name: self.ops[name] for name in names})
 
     def __getitem__(self, name: str) -> OpSpec:
         return self.ops[name]

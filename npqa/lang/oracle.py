@@ -11,7 +11,7 @@ programs that give the gold answer costs no more than finding one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -80,7 +80,7 @@ def row_steps(data: Table, constants: Sequence[ConstValue], language: Language) 
             if spec.condition:
                 out.append((step, (spec, spec.hard(col, constant))))
             else:
-                out.append((step, (spec.hard, col)))
+                out.append((step, (spec.hard, col, spec.from_start)))
     return out
 
 
@@ -97,8 +97,10 @@ def reachable(data: Table, constants: Sequence[ConstValue], language: Language, 
                 spec, passing = how
                 new = spec.combine(frontier.rows, passing, summary)  # (S, R)
             else:
-                fn, col = how
+                fn, col, from_start = how
                 new = fn(frontier.rows, col)  # (S, R)
+                if from_start:
+                    new = new & data.start_rows
             rows.append(new)
             counts.append(frontier.counts)
         if not rows:
@@ -119,15 +121,38 @@ def reachable(data: Table, constants: Sequence[ConstValue], language: Language, 
     )
 
 
+def _value_counts(rows: np.ndarray, column: Any, value_of: Callable[[str], Hashable]) -> np.ndarray:
+    """int (S,): how many distinct values (``value_of`` each text) the non-empty
+    cells of the carried rows (S, R) hold."""
+    codes = column.text_codes  # (R,)
+    _, first = np.unique(codes, return_index=True)
+    ids: dict[Hashable, int] = {}
+    per_code = np.array([ids.setdefault(value_of(column.texts[i]), len(ids)) for i in first], dtype=np.int64)
+    lookup = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    lookup[codes[first]] = per_code
+    s_idx, r_idx = np.nonzero(rows & column.nonempty)
+    pairs = np.unique(s_idx * max(len(ids), 1) + lookup[codes[r_idx]])
+    return np.bincount(pairs // max(len(ids), 1), minlength=len(rows))
+
+
 def consistent(
     data: Table,
     constants: Sequence[ConstValue],
     matches: Callable[[tuple[str, ...]], bool],
     language: Language,
     steps: int = 4,
+    answer_size: int | None = None,
+    value_of: Callable[[str], Hashable] | None = None,
 ) -> OracleResult:
     """The programs (up to ``steps`` steps, the terminal included) whose answer
-    ``matches`` accepts."""
+    ``matches`` accepts.
+
+    A shortcut, exact when ``matches`` accepts only answers of ``answer_size``
+    distinct values, ``value_of`` giving an item's value (the official metric):
+    number ops are skipped unless one value is wanted, and a cell answer is built
+    only for row sets holding that many distinct values. A cell answer (``print``,
+    the one op of :attr:`Result.CELLS`) is the column's distinct non-empty texts
+    of the carried rows."""
     sets = reachable(data, constants, language, steps - 1)
     kinds = data.column_kinds
     verdicts: dict[tuple[str, ...], bool] = {}
@@ -140,17 +165,24 @@ def consistent(
     total = 0
     programs: list[Program] = []
     for spec in language.terminal_ops:
+        cells = spec.result is Result.CELLS
+        if not cells and answer_size not in (None, 1):
+            continue  # one number is never several values
         for column, constant in language.arguments(spec, kinds, constants):
             col = data[column] if column is not None else None
-            out = spec.hard(sets.rows, col)
+            which = np.arange(len(sets.rows))
+            if cells and answer_size is not None and value_of is not None:
+                which = np.flatnonzero(_value_counts(sets.rows, col, value_of) == answer_size)
+            out = spec.hard(sets.rows[which], col)
             term = Step(spec.name, column, constant)
-            if spec.result is Result.CELLS:
-                answers = [tuple(a) for a in out]
-            else:
-                answers = [() if np.isnan(x) else (format_number(float(x)),) for x in out]
-            for i, items in enumerate(answers):
-                if ok(items):
-                    total += int(sets.counts[i])
-                    programs.extend(Program(chain + (term,)) for chain in sets.chains[i])
+            if cells:
+                hits = which[[ok(tuple(a)) for a in out]] if len(which) else which
+            else:  # many row sets share a number: each distinct one is judged once
+                numbers, back = np.unique(np.asarray(out, dtype=np.float64), return_inverse=True)
+                verdict = np.array([ok(() if np.isnan(x) else (format_number(float(x)),)) for x in numbers], dtype=bool)
+                hits = which[verdict[back.reshape(-1)]] if len(numbers) else which[:0]
+            for i in hits:
+                total += int(sets.counts[i])
+                programs.extend(Program(chain + (term,)) for chain in sets.chains[i])
     programs.sort(key=lambda p: len(p.steps))
     return OracleResult(bool(programs), total, programs[0] if programs else None, programs)

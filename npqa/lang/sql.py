@@ -127,8 +127,17 @@ class SqlContext:
         needle = padded(value)
         return exp.Like(this=self.col.words, expression=exp.Literal.string(f"%{needle}%"))  # type: ignore[union-attr]
 
+    def all_of(self, *conds: exp.Expression | None) -> exp.Expression | None:
+        """``a AND b AND c``, flat, skipping None."""
+        return _and(*conds)
+
     def nonempty(self) -> exp.Expression:
-        return exp.NEQ(this=self.col.text, expression=exp.Literal.string(""))  # type: ignore[union-attr]
+        """The cell is not empty: ``"X" <> ''`` (NULL fails it too), ``NOT "X" IS NULL`` for typed values."""
+        col = self.col
+        assert col is not None
+        if col.typed:
+            return exp.Not(this=exp.Is(this=col.text, expression=exp.Null()))
+        return exp.NEQ(this=col.text, expression=exp.Literal.string(""))
 
     # -- the carried rows --------------------------------------------------------
     def carried(
@@ -196,9 +205,9 @@ class SqlContext:
         return texts.having(exp.EQ(this=count.copy(), expression=top.subquery())).subquery()
 
     # -- terminal SELECTs ------------------------------------------------------------
-    def select(self, value: exp.Expression) -> exp.Select:
-        """``SELECT value FROM <the carried rows>`` (an aggregate: the answer)."""
-        return _select(value, self.rows.source, self.rows.where)
+    def select(self, value: exp.Expression, also: exp.Expression | None = None) -> exp.Select:
+        """``SELECT value FROM <the carried rows> [AND also]`` (an aggregate: the answer)."""
+        return _select(value, self.rows.source, _and(self.rows.where, also))
 
     def select_cells(self) -> exp.Select:
         """The column's distinct non-empty cells of the carried rows, in row order."""
@@ -348,7 +357,9 @@ class SqlText:
 
     text: str
     helpers: dict[str, str]  # helper column -> what it holds (:func:`helper_columns`)
-    note: str  # :func:`helper_note`, '' when the query reads no helper column
+    note: str  # the line shown under the SQL: :func:`helper_note` ('' when the query reads no helper column),
+    # or for a table in a database file the caveat
+    caveat: str = ""  # what the SQL cannot compute as npqa reads it ('' when exact; :mod:`npqa.lang.sqlsource`)
 
 
 def to_sql(program: Program, schema: Schema, language: Language, dialect: str = "sqlite") -> SqlText:

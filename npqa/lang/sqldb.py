@@ -42,6 +42,7 @@ class SqlColumn:
 
     kind: str
     names: dict[str, str]  # "text", "num", "year", "month", "day", "words" -> SQL column name
+    typed: bool = False  # the text column holds typed values (a database's numbers, dates), NULL when empty
 
     def __getattr__(self, which: str) -> exp.Column:
         try:
@@ -59,7 +60,9 @@ class Schema:
     summary: str | None = None  # the summary-row flag's column, when the table has summary rows
 
     @classmethod
-    def of(cls, names: list[str], kinds: list[str], summary: bool = False) -> "Schema":
+    def of(cls, names: list[str], kinds: list[str], summary: bool = False, typed: list[bool] | None = None) -> "Schema":
+        """Names for ``names``' columns and helpers; ``typed`` marks columns whose
+        values are typed (empty is NULL, not ``''``)."""
         taken = set(names)
 
         def fresh(base: str) -> str:
@@ -73,9 +76,9 @@ class Schema:
         row = fresh("row#")
         flag = fresh("summary#") if summary else None
         cols = {}
-        for name, kind in zip(names, kinds):
+        for j, (name, kind) in enumerate(zip(names, kinds)):
             derived = {d: fresh(f"{name}.{d}") for d in DERIVED}
-            cols[name] = SqlColumn(kind, {"text": name, **derived})
+            cols[name] = SqlColumn(kind, {"text": name, **derived}, bool(typed[j]) if typed is not None else False)
         return cls(row, cols, flag)
 
     @classmethod

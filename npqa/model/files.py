@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+    from npqa.lang.language import Language
+
 from npqa.errors import ModelError
 from npqa.model.config import ModelConfig
 
@@ -150,6 +152,7 @@ class CheckedDirectory:
     settings: ModelConfig  # the model settings
     weights: Path  # model.safetensors
     stored: dict[str, tuple[int, ...]]  # tensor shapes from the weights file's header
+    language: Language  # the ops the model was trained with (a part of npqa's, in its order)
 
 
 def open_model_dir(directory: Path) -> CheckedDirectory:
@@ -163,8 +166,6 @@ def open_model_dir(directory: Path) -> CheckedDirectory:
     """
     from safetensors import SafetensorError, safe_open
 
-    from npqa.grammars.ops import LANGUAGE
-
     directory = Path(directory)
     if not directory.is_dir():
         raise ModelError(str(directory), "not a model directory")
@@ -176,8 +177,7 @@ def open_model_dir(directory: Path) -> CheckedDirectory:
         raise ModelError(str(directory / CONFIG), "not an npqa model config")
     if config["format"] > FORMAT:
         raise ModelError(str(directory), f"made by a newer npqa (format {config['format']}, this one reads {FORMAT})")
-    if config.get("ops") != [op.name for op in LANGUAGE]:
-        raise ModelError(str(directory), "trained on another op set than this npqa's")
+    language = model_language(config.get("ops"), str(directory))
     words = read_vocab(directory)
     settings = _model_config(config.get("model"), str(directory / CONFIG))
     if settings.vocab_size != len(words):
@@ -190,14 +190,27 @@ def open_model_dir(directory: Path) -> CheckedDirectory:
             stored = {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}
     except (SafetensorError, OSError, ValueError) as err:
         raise ModelError(str(path), f"unreadable weights ({err})") from None
-    size = {"embed.weight": (settings.vocab_size, settings.embed_dim), "op_embed": (len(LANGUAGE.ops), settings.hidden),
+    size = {"embed.weight": (settings.vocab_size, settings.embed_dim), "op_embed": (len(language.ops), settings.hidden),
             "step_embed": (settings.steps, settings.hidden)}  # fmt: skip
     for name, shape in size.items():
         if stored.get(name) != shape:
             raise ModelError(str(path), f"tensor {name} has shape {stored.get(name)}, the settings say {shape}")
     if 4 * sum(math.prod(shape) for shape in stored.values()) > path.stat().st_size:
         raise ModelError(str(path), "truncated weights (the header promises more data than the file holds)")
-    return CheckedDirectory(config, words, settings, path, stored)
+    return CheckedDirectory(config, words, settings, path, stored, language)
+
+
+def model_language(ops: Any, where: str) -> Language:
+    """The language a model answers in: the ops its config names, each one of
+    npqa's (a model trained before an op was added answers without it)."""
+    from npqa.grammars.ops import LANGUAGE
+
+    if not isinstance(ops, list) or not ops or not all(isinstance(o, str) for o in ops) or len(set(ops)) != len(ops):
+        raise ModelError(where, "the model's config names no op set")
+    unknown = [o for o in ops if o not in LANGUAGE.ops]
+    if unknown:
+        raise ModelError(where, f"trained on ops this npqa does not have: {', '.join(unknown)}")
+    return LANGUAGE.only(ops)
 
 
 def read_weights(checked: CheckedDirectory, expected: dict[str, tuple[int, ...]]) -> dict[str, "np.ndarray"]:
@@ -236,14 +249,13 @@ def load_model(directory: Path) -> tuple[Any, Any, dict[str, Any]]:
     import torch
 
     from npqa.model.features import Vocab
-    from npqa.grammars.ops import LANGUAGE
     from npqa.model.controller import NeuralProgrammer
 
     if ensemble_members(Path(directory)) is not None:
         raise ModelError(str(directory), "an ensemble answers with the numpy engine (it has no single torch model)")
     checked = open_model_dir(directory)
     try:
-        model = NeuralProgrammer(checked.settings, LANGUAGE)
+        model = NeuralProgrammer(checked.settings, checked.language)
     except (RuntimeError, ValueError) as err:
         raise ModelError(str(Path(directory) / CONFIG), f"model settings do not make a model ({err})") from None
     state = read_weights(checked, {k: tuple(v.shape) for k, v in model.state_dict().items()})

@@ -179,16 +179,15 @@ class NumpyProgrammer:
         the weights' header, size, names, shapes, dtypes and finiteness). Never
         imports torch; never unpickles.
         """
-        from npqa.grammars.ops import LANGUAGE
         from npqa.model.files import CONFIG, open_model_dir, read_weights
 
         checked = open_model_dir(Path(directory))
         mconfig = checked.settings
         if mconfig.hidden < 2:  # torch cannot build a GRU of size hidden // 2 == 0
             raise ModelError(str(Path(directory) / CONFIG), "model settings do not make a model (hidden must be at least 2)")
-        state = read_weights(checked, expected_shapes(mconfig, len(LANGUAGE.ops)))
+        state = read_weights(checked, expected_shapes(mconfig, len(checked.language.ops)))
         words, config = checked.words, checked.config
-        return cls(mconfig, state, LANGUAGE, dtype), Vocab(words), config
+        return cls(mconfig, state, checked.language, dtype), Vocab(words), config
 
     # -- torch-model look-alikes -----------------------------------------------------
     def eval(self) -> "NumpyProgrammer":

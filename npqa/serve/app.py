@@ -139,6 +139,8 @@ def read_upload(folder: Path, filename: str, data: bytes) -> TableSession:
     finally:
         shutil.rmtree(own, ignore_errors=True)
     table.source = filename  # not the deleted temporary path
+    if getattr(table, "database", None) is not None:
+        table.database = None  # an uploaded database is deleted too: its SQL reads table t, as for any upload
     return TableSession(table)
 
 

@@ -20,13 +20,17 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from npqa.errors import TableError
 
-KINDS = "CSV/TSV text, Excel .xlsx, Parquet, JSON records, or one of these in .gz or a .zip holding one file"
+KINDS = (
+    "CSV/TSV text, Excel .xlsx, Parquet, JSON records, one of these in .gz or a .zip holding one file, "
+    "or a table in a SQLite or DuckDB database file"
+)
 """What npqa reads, for the line that refuses anything else."""
 
 MAX_NESTING = 2  # a .zip holding a .csv.gz is read; an archive deeper than that is refused
@@ -34,7 +38,6 @@ MAX_NESTING = 2  # a .zip holding a .csv.gz is read; an archive deeper than that
 _MAGIC_REFUSED = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 .xls workbook or a password-protected Office file"),
     (b"%PDF", "a PDF document"),
-    (b"SQLite format 3\x00", "a SQLite database"),
     (b"BZh", "a bzip2 archive"),
     (b"\xfd7zXZ\x00", "an xz archive"),
     (b"\x28\xb5\x2f\xfd", "a zstd archive"),
@@ -55,6 +58,44 @@ _BROKEN = {
     "parquet": "Parquet file (no PAR1 magic bytes)", "gzip": "gzip file (no gzip magic bytes)",
 }  # fmt: skip
 _LABELS = {"xlsx": "an .xlsx workbook", "parquet": "a Parquet file", "json": "JSON records", "csv": "CSV/TSV text"}
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DUCKDB_MAGIC = b"DUCK"  # at byte 8 of a DuckDB file
+DB_SUFFIXES = {".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".db3": "sqlite", ".duckdb": "duckdb"}
+_DB_LABELS = {"sqlite": "a SQLite database", "duckdb": "a DuckDB database"}
+
+
+def database_kind(head: bytes) -> str | None:
+    """``"sqlite"`` or ``"duckdb"`` from a file's first 16 bytes, else None.
+
+    >>> database_kind(b"SQLite format 3\\x00"), database_kind(b"\\x15\\x1e#\\x01\\xd5@k]DUCK\\xe7\\x03"), database_kind(b"a,b")
+    ('sqlite', 'duckdb', None)
+    """
+    if head.startswith(SQLITE_MAGIC):
+        return "sqlite"
+    if head[8:12] == DUCKDB_MAGIC:
+        return "duckdb"
+    return None
+
+
+def file_database_kind(path: Path) -> str | None:
+    """The database kind of the file at ``path`` by its first bytes; None when it is no
+    database, or no readable file (reading it then says why). A file named like a
+    database (``.sqlite``, ``.db``, ``.duckdb``…) that is none is a :class:`TableError`;
+    an empty one is an empty SQLite database, as SQLite reads it."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return None
+    kind = database_kind(head)
+    by_name = DB_SUFFIXES.get(path.suffix.lower())
+    if kind is None and by_name is not None:
+        if not head and by_name == "sqlite":
+            return "sqlite"
+        raise TableError(str(path), f"not a SQLite or DuckDB database (its first bytes are neither's), though named {path.suffix}")
+    return kind
 
 
 @dataclass(frozen=True)
@@ -126,6 +167,9 @@ def detect_kind(data: bytes, name: str, what: str) -> str:
         return "gzip"
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data, what, name)
+    db = database_kind(data[:16])
+    if db is not None:
+        raise TableError(what, f"{_DB_LABELS[db]}, which npqa reads from its path: npqa ask FILE --table NAME (not from stdin or an archive)")
     for magic, label in _MAGIC_REFUSED:
         if data.startswith(magic):
             raise TableError(what, f"{label}, which npqa does not read; it reads {KINDS}")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 from npqa.errors import TableError
 from npqa.table.column import KIND_THRESHOLD, MemoryColumn, Table, is_duration_column
-from npqa.table.formats import KINDS, open_table
+from npqa.table.formats import KINDS, file_database_kind, open_table
 from npqa.table.text import collapse_whitespace
 from npqa.table.conventions import Decision, decide, file_note, follow_file
 from npqa.table.values import DATE_FULL, DATE_NONE, ParsedCells, parse_cells
@@ -78,6 +78,7 @@ def load_table(
     header: bool = True,
     sheet: str | None = None,
     decimal: str | None = None,
+    db_table: str | None = None,
 ) -> Table:
     """Read a table from a path, ``"-"`` (stdin bytes) or a DataFrame.
 
@@ -94,10 +95,19 @@ def load_table(
     the header. Raises :class:`TableError` naming the source for a missing,
     empty, binary or undecodable file, for a table with no rows or no columns and
     for a decimal mark other than ``,`` or ``.``.
+
+    A SQLite or DuckDB database file gives its table ``db_table`` (or its only
+    table): :func:`npqa.table.database.read_database`.
     """
     decimal = _normalise_decimal(decimal, str(source) if not _is_dataframe(source) else "<dataframe>")
     if _is_dataframe(source):
         return table_from_dataframe(source, decimal=decimal)  # type: ignore[arg-type]
+    if str(source) != "-":
+        kind = file_database_kind(Path(source))
+        if kind is not None:
+            return _database_table(Path(source), kind, db_table, sep, encoding, header, sheet, decimal)
+    if db_table is not None:
+        raise TableError(str(source) if str(source) != "-" else "<stdin>", "--table applies to SQLite and DuckDB database files, and this is not one")
     if str(source) == "-":
         what, data = "<stdin>", sys.stdin.buffer.read()
     else:
@@ -124,6 +134,22 @@ def load_table(
             return table
     grid = _parse_grid(text, dialect, what)
     return table_from_grid(grid, what, header=header, decimal=decimal, sep=dialect.sep)
+
+
+def _database_table(
+    path: Path, kind: str, db_table: str | None, sep: str | None, encoding: str | None, header: bool, sheet: str | None,
+    decimal: str | None,
+) -> Table:
+    """A table of a database file, after refusing the options that apply to text and sheets."""
+    from npqa.table.database import LABELS, read_database
+
+    label = f"a {LABELS[kind]} database"
+    for given, option, applies in [(sep, "--sep", "CSV/TSV text"), (encoding, "--encoding", "text"), (sheet, "--sheet", ".xlsx workbooks")]:
+        if given is not None:
+            raise TableError(str(path), f"{option} applies to {applies}, and this is {label}")
+    if not header:
+        raise TableError(str(path), f"--no-header applies to CSV/TSV text and sheets: {label} names its columns")
+    return read_database(path, kind, db_table, decimal, make_column, unique_names)
 
 
 def _normalise_decimal(decimal: str | None, what: str) -> str | None:

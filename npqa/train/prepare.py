@@ -23,7 +23,8 @@ from npqa.model.features import Vocab, program_indices
 from npqa.model.inputs import Item, prepare_item
 from npqa.question.link import read_question
 from npqa.table.column import Table
-from npqa.train.targets import DataStats, answer_matcher, answer_targets
+from npqa.train.metric import pred_value
+from npqa.train.targets import DataStats, answer_matcher, answer_size, answer_targets
 from npqa.train.triggers import untriggered_ops
 from npqa.train.wtq import Example, load_examples_with_tables
 
@@ -92,7 +93,8 @@ def _add_targets(
     enc.cells = tgt.cells
     enc.scalar = tgt.scalar
     enc.meta["kind"] = tgt.kind
-    found = consistent(table, item.constants, answer_matcher(item.answers), language, steps)
+    found = consistent(table, item.constants, answer_matcher(item.answers), language, steps,
+                       answer_size(item.answers), pred_value)  # fmt: skip
     key = RANKS[rank]
     words = item.linked.question.tokens
     ranked = sorted(found.programs, key=lambda p: key(p, words))[:max_programs]
@@ -227,7 +229,8 @@ def coverage(
     for ex, table in each_example(tsv, tables_root, on_item):
         t0 = time.perf_counter()
         linked = read_question(ex.question, table)
-        result = consistent(table, [c.value for c in linked.constants], answer_matcher(ex.answers), language, steps)
+        result = consistent(table, [c.value for c in linked.constants], answer_matcher(ex.answers), language, steps,
+                            answer_size(ex.answers), pred_value)  # fmt: skip
         times.append((time.perf_counter() - t0) * 1000)
         if result.covered:
             counts.append(result.n_programs)

@@ -64,6 +64,12 @@ def answer_matcher(answers: Sequence[str]) -> Callable[[tuple[str, ...]], bool]:
     return lambda items: check_values(gold, to_pred_values(list(items)))
 
 
+def answer_size(answers: Sequence[str]) -> int:
+    """How many distinct values ``answers`` hold: an answer :func:`answer_matcher`
+    accepts holds exactly that many (the oracle's shortcut, with ``pred_value``)."""
+    return len(to_gold_values(list(answers)))
+
+
 @dataclass
 class DataStats:
     examples: int

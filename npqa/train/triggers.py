@@ -51,6 +51,12 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "less": _COMPARE_LESS,
         "leq": _COMPARE_LESS + ["most"],
         "also_match": "or and both either combined together between than compared vs versus total respectively".split(),
+        "not_match": "not other than besides except excluding without apart non neither nor but aside outside".split(),
+        "nonempty": "listed known recorded have has had with any given available a an".split(),
+        "same_as": "same as also equal too likewise identical shared share both".split(),
+        "more_than": _COMPARE_MORE + ["than"],
+        "less_than": _COMPARE_LESS + ["than"],
+        "count_distinct": "different distinct unique various kinds types separate individual".split(),
     }.items()
 }
 

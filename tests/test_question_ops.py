@@ -1,0 +1,123 @@
+"""The ops added for what questions ask (issue 12, part C): negation, non-empty
+cells, "the same X as Y", "more/less than Y", and counting different values.
+Each is run by the executor and by its SQL on a small table drawn here; the
+property tests (test_sql_agreement, test_soft_executor) check them on random
+tables too."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from npqa.errors import ModelError
+from npqa.grammars.ops import LANGUAGE
+from npqa.lang.executor import execute
+from npqa.lang.sql import render, write_sqlite
+from npqa.lang.textform import parse
+from npqa.model.files import model_language
+from npqa.table.column import Table
+from npqa.table.read import make_column
+from npqa.train.triggers import triggered
+
+
+def medals() -> Table:
+    """
+    | Nation      | Gold | Silver | Coach  |
+    |-------------|------|--------|--------|
+    | Norway      | 5    | 3      | Berg   |
+    | North Korea | 2    | 3      |        |
+    | Japan       | 2    | 1      | Sato   |
+    | India       | 0    | 3      | Berg   |
+    | Total       | 9    | 10     |        |
+    """
+    return Table(
+        [
+            make_column("Nation", ["Norway", "North Korea", "Japan", "India", "Total"]),
+            make_column("Gold", ["5", "2", "2", "0", "9"]),
+            make_column("Silver", ["3", "3", "1", "3", "10"]),
+            make_column("Coach", ["Berg", "", "Sato", "Berg", ""]),
+        ],
+        "<test>",
+    )
+
+
+def answer(program: str) -> tuple[str, ...]:
+    """The executor's answer, after checking that the SQL gives the same."""
+    data = medals()
+    prog = parse(program, LANGUAGE)
+    got = execute(prog, data, LANGUAGE).items
+    conn = sqlite3.connect(":memory:")
+    schema = write_sqlite(data, conn)
+    rows = conn.execute(render(prog, schema, LANGUAGE)).fetchall()
+    from_sql = tuple(str(int(v)) if isinstance(v, (int, float)) and float(v).is_integer() else str(v) for (v,) in rows)
+    assert from_sql == got, (program, from_sql, got)
+    return got
+
+
+def test_not_match_keeps_the_rows_that_do_not_name_the_constant() -> None:
+    # "which nations other than india won no more than 2 gold?"
+    assert answer('print(leq(not_match(reset, "Nation", "india"), "Gold", 2), "Nation")') == ("North Korea", "Japan")
+
+
+def test_not_match_leaves_the_summary_row_out() -> None:
+    assert answer('count(not_match(reset, "Nation", "norway"))') == ("3",)
+
+
+def test_nonempty_keeps_rows_with_a_cell() -> None:
+    # "how many nations have a coach listed?"
+    assert answer('count(nonempty(reset, "Coach"))') == ("3",)
+
+
+def test_same_as_gives_the_other_rows_sharing_the_named_rows_value() -> None:
+    # "which nations won as many silver medals as north korea?"
+    assert answer('print(same_as(word_match(reset, "Nation", "north korea"), "Silver"), "Nation")') == ("Norway", "India")
+
+
+def test_same_as_reads_text_and_skips_empty_cells() -> None:
+    # Japan's coach is Sato, whom nobody else has; North Korea's is empty
+    assert answer('count(same_as(word_match(reset, "Nation", "japan"), "Coach"))') == ("0",)
+    assert answer('count(same_as(word_match(reset, "Nation", "korea"), "Coach"))') == ("0",)
+
+
+def test_more_than_compares_every_row_with_the_named_rows_value() -> None:
+    # "how many nations won more gold than north korea?" (the Total row is not a nation)
+    assert answer('count(more_than(word_match(reset, "Nation", "north korea"), "Gold"))') == ("1",)
+
+
+def test_less_than_is_below_every_carried_row() -> None:
+    assert answer('print(less_than(also_match(word_match(reset, "Nation", "japan"), "Nation", "norway"), "Gold"), "Nation")') == ("India",)
+
+
+def test_more_than_nothing_is_nothing() -> None:
+    assert answer('count(more_than(word_match(reset, "Nation", "atlantis"), "Gold"))') == ("0",)
+
+
+def test_count_distinct_counts_different_non_empty_cells() -> None:
+    # "how many different coaches are there?"
+    assert answer('count_distinct(reset, "Coach")') == ("2",)
+    assert answer('count_distinct(reset, "Silver")') == ("2",)
+
+
+def test_a_model_trained_before_the_new_ops_answers_without_them() -> None:
+    old = [op.name for op in LANGUAGE][: LANGUAGE.ops.__len__() - 6]
+    language = model_language(old, "<model>")
+    assert "same_as" not in language.ops and list(language.ops) == old
+
+
+def test_a_model_naming_an_unknown_op_is_refused() -> None:
+    with pytest.raises(ModelError, match="teleport"):
+        model_language(["count", "teleport"], "<model>")
+
+
+@pytest.mark.parametrize(
+    ("op", "question"),
+    [
+        ("not_match", "which nations other than india won gold?"),
+        ("same_as", "which nations won the same number of silver as japan?"),
+        ("more_than", "how many nations won more gold than japan?"),
+        ("count_distinct", "how many different coaches are there?"),
+    ],
+)
+def test_each_new_op_has_trigger_words(op: str, question: str) -> None:
+    assert triggered(op, question.rstrip("?").split())
+    assert not triggered(op, "who is listed first".split()) or op == "nonempty"
