@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import math
 
-from npqa.table.arrow import _DURATION_HINT, _MAYBE_DIGIT, _MONTH_DAY_YEAR, _MONTH_NAMES, _MONTH_START, _PLAIN, _UNCLEAN, _ISO_DAY
+from npqa.table.arrow import _MAYBE_DIGIT, _MONTH_DAY_YEAR, _MONTH_NAMES, _MONTH_START, _PLAIN, _UNCLEAN, _ISO_DAY
 from npqa.table.conventions import CANDIDATE
 from npqa.table.values import MAX_DATE_CHARS, YEAR_MAX, YEAR_MIN
 
-__all__ = ["MAX_DATE_CHARS", "_DURATION_HINT"]
 
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -71,10 +70,6 @@ def plain_number(x: str) -> str:
     return f"TRY_CAST(replace({x}, ',', '') AS DOUBLE)"
 
 
-def plain_year(x: str, point: bool = True) -> str:
-    return f"({plain(x, point)} AND length({x}) = 4 AND {plain_number(x)} BETWEEN {YEAR_MIN} AND {YEAR_MAX})"
-
-
 def _iso_shape(x: str) -> str:
     return f"regexp_full_match({x}, {lit(_ISO_DAY)})"
 
@@ -83,85 +78,11 @@ def _iso_month(x: str) -> str:
     return f"TRY_CAST(substr({x}, 6, 2) AS INTEGER)"
 
 
-def iso_valid(x: str) -> str:
-    """An ISO day whose month and day exist (29 February in any year, as the parser)."""
-    m, d = _iso_month(x), f"TRY_CAST(substr({x}, 9, 2) AS INTEGER)"
-    return f"({_iso_shape(x)} AND {m} BETWEEN 1 AND 12 AND {d} BETWEEN 1 AND {_DAYS}[greatest(least({m}, 12), 1)])"
-
-
-def iso(x: str, point: bool = True) -> str:
-    """An ISO-shaped day (``yyyy-mm-dd``), valid or not: its numbers are known either way."""
-    return _iso_shape(x)
-
-
 _GROUPS = {"month": 1, "day": 2, "year": 3}  # of _MONTH_DAY_YEAR
 
 
 def _mdy_part(x: str, group: str) -> str:
     return f"regexp_extract({x}, {lit(_MONTH_DAY_YEAR)}, {_GROUPS[group]})"
-
-
-def mdy(x: str, point: bool = True) -> str:
-    """``May 3, 2004`` with a day that exists and a year in range (others go to the parser)."""
-    month = f"list_position({_MONTH_LIST}, {_mdy_part(x, 'month')})"
-    day, year = f"TRY_CAST({_mdy_part(x, 'day')} AS INTEGER)", f"TRY_CAST({_mdy_part(x, 'year')} AS INTEGER)"
-    return (
-        f"(regexp_full_match({x}, {lit(_MONTH_DAY_YEAR)}) AND {year} BETWEEN {YEAR_MIN} AND {YEAR_MAX} "
-        f"AND {day} BETWEEN 1 AND {_DAYS}[{month}])"
-    )
-
-
-def full_date(x: str, point: bool = True) -> str:
-    return f"({iso_valid(x)} OR {mdy(x, point)})"
-
-
-def complex_(x: str, point: bool = True) -> str:
-    """Texts only the parser reads: non-empty, not plain, not ISO, not a known ``May 3, 2004``, and
-    holding a digit (or a character beyond Latin) or short with a month word."""
-    return (
-        f"(NOT {empty(x)} AND NOT {plain(x, point)} AND NOT {iso(x)} AND NOT {mdy(x)} AND "
-        f"(regexp_matches({x}, {lit(_MAYBE_DIGIT)}) OR (length({x}) <= {MAX_DATE_CHARS} AND regexp_matches({x}, {lit(_MONTH_START)}))))"
-    )
-
-
-def known_values(x: str, point: bool = True) -> str:
-    """``number, number2, year, month, day, date_kind`` of the texts SQL reads (NULL elsewhere;
-    date_kind 0/1/2 as :data:`npqa.table.values.DATE_NONE` / ``DATE_YEAR`` / ``DATE_FULL``)."""
-    p, py, iv, md = plain(x, point), plain_year(x, point), iso_valid(x), mdy(x)
-    iso_y, iso_m, iso_d = f"TRY_CAST(substr({x}, 1, 4) AS DOUBLE)", f"TRY_CAST(substr({x}, 6, 2) AS DOUBLE)", f"TRY_CAST(substr({x}, 9, 2) AS DOUBLE)"
-    m_day, m_year = f"TRY_CAST({_mdy_part(x, 'day')} AS DOUBLE)", f"TRY_CAST({_mdy_part(x, 'year')} AS DOUBLE)"
-    m_month = f"TRY_CAST(list_position({_MONTH_LIST}, {_mdy_part(x, 'month')}) AS DOUBLE)"
-    return (
-        f"CASE WHEN {p} THEN {plain_number(x)} WHEN {iso(x)} THEN {iso_y} WHEN {md} THEN {m_day} END AS number, "
-        f"CASE WHEN {p} THEN NULL WHEN {iso(x)} THEN {iso_m} WHEN {md} THEN {m_year} END AS number2, "
-        f"CASE WHEN {py} THEN {plain_number(x)} WHEN {iv} THEN {iso_y} WHEN {md} THEN {m_year} END AS year, "
-        f"CASE WHEN {iv} THEN {iso_m} WHEN {md} THEN {m_month} END AS month, "
-        f"CASE WHEN {iv} THEN {iso_d} WHEN {md} THEN {m_day} END AS day, "
-        f"CASE WHEN {py} THEN 1 WHEN {iv} OR {md} THEN 2 ELSE 0 END AS date_kind"
-    )
-
-
-def known_number(x: str, point: bool = True) -> str:
-    """The number SQL reads from ``x`` (NULL for texts it does not read or that hold none)."""
-    return f"CASE WHEN {plain(x, point)} THEN {plain_number(x)} WHEN {iso(x)} THEN TRY_CAST(substr({x}, 1, 4) AS DOUBLE) " \
-        f"WHEN {mdy(x)} THEN TRY_CAST({_mdy_part(x, 'day')} AS DOUBLE) END"
-
-
-def sql_dated(x: str, point: bool = True) -> str:
-    """Texts whose date SQL reads (a plain year, a valid ISO day, a known ``May 3, 2004``)."""
-    return f"({plain_year(x, point)} OR {iso_valid(x)} OR {mdy(x)})"
-
-
-def sql_date(x: str, point: bool = True) -> str:
-    """``year, month, day, full`` of a :func:`sql_dated` text."""
-    return (
-        f"CASE WHEN {plain_year(x, point)} THEN {plain_number(x)} WHEN {iso_valid(x)} THEN TRY_CAST(substr({x}, 1, 4) AS DOUBLE) "
-        f"ELSE TRY_CAST({_mdy_part(x, 'year')} AS DOUBLE) END, "
-        f"CASE WHEN {iso_valid(x)} THEN TRY_CAST(substr({x}, 6, 2) AS INTEGER) "
-        f"ELSE list_position({_MONTH_LIST}, {_mdy_part(x, 'month')}) END, "
-        f"CASE WHEN {iso_valid(x)} THEN TRY_CAST(substr({x}, 9, 2) AS INTEGER) ELSE TRY_CAST({_mdy_part(x, 'day')} AS INTEGER) END, "
-        f"NOT {plain_year(x, point)}"
-    )
 
 
 def votes_in_python(x: str) -> str:
