@@ -3,15 +3,43 @@
     python bench/draw_faithful_sample.py ../shared/wtq/data/random-split-1-dev.tsv \
         --n 300 --seed 11 > data/faithful/dev-sample.tsv
 
-The sample is ids only, in the order of the dev file; the seed is written in
-the first line so the draw can be repeated. Run once; the committed file is the
-sample (hand-written programs refer to it).
+A later sample that must not repeat an earlier one leaves its ids out first
+(the confirmation sample of issue 12 part C):
+
+    python bench/draw_faithful_sample.py ../shared/wtq/data/random-split-1-dev.tsv \
+        --n 100 --seed 12 --exclude data/faithful/dev-sample.tsv > data/faithful/dev-confirm-sample.tsv
+
+The sample is ids only, in the order of the dev file; the seed (and the
+excluded file) is written in the first line so the draw can be repeated. Run
+once; the committed file is the sample (hand-written programs refer to it).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import sys
+
+
+def read_ids(path: str) -> set[str]:
+    """The ids of a sample file: one a line, ``#`` comment lines and blank lines skipped."""
+    with open(path, encoding="utf-8") as handle:
+        return {line.strip() for line in handle if line.strip() and not line.startswith("#")}
+
+
+def draw(ids: list[str], n: int, seed: int, exclude: set[str] = frozenset()) -> list[str]:
+    """``n`` ids drawn at random (seeded) from ``ids`` minus ``exclude``, in the order of ``ids``.
+
+    Without ``exclude`` the draw is the one issue 11 made (same seed, same ids).
+
+    >>> draw(["a", "b", "c", "d"], 2, seed=0, exclude={"a"})
+    ['c', 'd']
+    >>> draw(["a", "b", "c", "d"], 3, seed=0, exclude={"a"})
+    ['b', 'c', 'd']
+    """
+    pool = [i for i in ids if i not in exclude]
+    chosen = set(random.Random(seed).sample(pool, n))
+    return [i for i in pool if i in chosen]
 
 
 def main() -> None:
@@ -19,15 +47,28 @@ def main() -> None:
     parser.add_argument("data")
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--exclude", default=None, help="a sample file whose ids are left out of the draw")
     args = parser.parse_args()
     with open(args.data, encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle][1:]
     ids = [row[0] for row in rows]
-    chosen = set(random.Random(args.seed).sample(ids, args.n))
-    print(f"# seed={args.seed} n={args.n} from={args.data.rsplit('/', 1)[-1]}")
-    for row in rows:
-        if row[0] in chosen:
-            print(row[0])
+    exclude: set[str] = set()
+    if args.exclude is not None:
+        try:
+            exclude = read_ids(args.exclude)
+        except OSError as err:
+            print(f"error: {args.exclude}: cannot read ({err.strerror or err})", file=sys.stderr)
+            raise SystemExit(2) from None
+    pool = len(ids) - len(exclude & set(ids))
+    if not 0 < args.n <= pool:
+        print(f"error: --n must be between 1 and {pool} (the ids left to draw from)", file=sys.stderr)
+        raise SystemExit(2)
+    header = f"# seed={args.seed} n={args.n} from={args.data.rsplit('/', 1)[-1]}"
+    if args.exclude is not None:
+        header += f" exclude={args.exclude.rsplit('/', 1)[-1]}"
+    print(header)
+    for qid in draw(ids, args.n, args.seed, exclude):
+        print(qid)
 
 
 if __name__ == "__main__":

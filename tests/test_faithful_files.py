@@ -1,0 +1,109 @@
+"""The hand-written program files of ``data/faithful/`` and the script that draws their samples."""
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from npqa.grammars.ops import LANGUAGE
+from npqa.lang.textform import parse
+from npqa.suite import read_programs
+
+ROOT = Path(__file__).resolve().parents[1]
+FAITHFUL = ROOT / "data" / "faithful"
+
+
+def sample_ids(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def draw_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("draw_faithful_sample", ROOT / "bench" / "draw_faithful_sample.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_part_c_regrade_changes_only_not_expressible_rows() -> None:
+    before = read_programs(FAITHFUL / "dev-programs.tsv")
+    after = read_programs(FAITHFUL / "dev-programs-partc.tsv")
+    assert [p.id for p in after] == [p.id for p in before]
+    for old, new in zip(before, after):
+        if old.status != "not_expressible":
+            assert new == old
+        else:
+            assert new.shapes == old.shapes
+            assert new.status == "not_expressible" or new.note.startswith("was not_expressible")
+    assert sum(p.status == "ok" for p in after) == 222
+    assert sum(p.status == "not_expressible" for p in after) == 67
+
+
+def test_the_confirmation_programs_follow_their_sample_which_is_disjoint_from_the_first() -> None:
+    programs = read_programs(FAITHFUL / "dev-confirm-programs.tsv")
+    sample = sample_ids(FAITHFUL / "dev-confirm-sample.tsv")
+    assert [p.id for p in programs] == sample and len(sample) == 100
+    assert not set(sample) & set(sample_ids(FAITHFUL / "dev-sample.tsv"))
+    assert Counter(p.status for p in programs) == {"ok": 72, "gold_questionable": 2, "not_expressible": 26}
+
+
+@pytest.mark.parametrize("name", ["dev-programs-partc.tsv", "dev-confirm-programs.tsv"])
+def test_every_hand_written_program_parses(name: str) -> None:
+    for hand in read_programs(FAITHFUL / name):
+        if hand.program is not None:
+            assert parse(hand.program, LANGUAGE).steps, hand.id
+
+
+def test_draw_leaves_the_excluded_ids_out() -> None:
+    draw = draw_script().draw
+    ids = [f"nt-{i}" for i in range(50)]
+    exclude = set(ids[::2])
+    drawn = draw(ids, 20, seed=3, exclude=exclude)
+    assert len(drawn) == 20 and not set(drawn) & exclude
+    assert drawn == sorted(drawn, key=ids.index)  # in the order of the dev file
+
+
+def test_draw_without_exclusions_is_the_draw_of_issue_11() -> None:
+    ids = [f"nt-{i}" for i in range(50)]
+    chosen = set(random.Random(11).sample(ids, 10))  # what the script did before --exclude
+    assert draw_script().draw(ids, 10, seed=11) == [i for i in ids if i in chosen]
+
+
+def dev_file(tmp_path: Path, n: int) -> Path:
+    dev = tmp_path / "dev.tsv"
+    rows = "".join(f"nt-{i}\tq\tcsv/t.csv\t1\n" for i in range(n))
+    dev.write_text("id\tutterance\tcontext\ttargetValue\n" + rows, encoding="utf-8")
+    return dev
+
+
+def test_the_script_writes_the_excluded_file_in_its_first_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dev = dev_file(tmp_path, 6)
+    earlier = tmp_path / "earlier.tsv"
+    earlier.write_text("# seed=1 n=3\nnt-0\nnt-1\nnt-2\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["draw", str(dev), "--n", "3", "--seed", "5", "--exclude", str(earlier)])
+    draw_script().main()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "# seed=5 n=3 from=dev.tsv exclude=earlier.tsv"
+    assert lines[1:] == ["nt-3", "nt-4", "nt-5"]
+
+
+def test_the_script_refuses_more_ids_than_are_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dev = dev_file(tmp_path, 4)
+    earlier = tmp_path / "earlier.tsv"
+    earlier.write_text("nt-0\nnt-1\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["draw", str(dev), "--n", "3", "--exclude", str(earlier)])
+    with pytest.raises(SystemExit) as exit_info:
+        draw_script().main()
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "between 1 and 2" in captured.err
