@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from npqa.cli import app
@@ -298,3 +300,60 @@ def test_reading_never_writes_to_the_file(tmp_path: Path) -> None:
 def test_load_table_names_the_table_option() -> None:
     with pytest.raises(TableError, match="--table applies"):
         load_table("data/tiny/csv/204-csv/365.csv", db_table="x")
+
+
+def test_a_duckdb_table_in_another_schema_is_named_with_its_schema(tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    path = tmp_path / "s.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE SCHEMA charts")
+    conn.execute('CREATE TABLE charts.singles ("Year" INTEGER, "Single" VARCHAR)')
+    conn.execute("INSERT INTO charts.singles VALUES (2010, 'Arabesque'), (2012, 'Beat')")
+    conn.close()
+    out = json.loads(runner.invoke(app, ["run", str(path), 'count(greater(reset, "Year", 2009))', "--table", "charts.singles", "--json"]).stdout)
+    assert out["answer"] == ["2"] and 'FROM "charts"."singles"' in out["sql"]
+    assert on_file(path, out["sql"]) == [(2,)]
+
+
+def test_an_uploaded_database_gets_sql_over_table_t(tmp_path: Path) -> None:
+    """npqa serve deletes an upload once read, so its SQL cannot read the file."""
+    pytest.importorskip("starlette")
+    from npqa.grammars.ops import LANGUAGE
+    from npqa.lang.textform import parse
+    from npqa.serve.app import read_upload
+
+    session = read_upload(tmp_path, "music.sqlite", make("sqlite", tmp_path).read_bytes())
+    sql = session.sql(parse('count(equal(reset, "Year", 2010))', LANGUAGE), LANGUAGE)
+    assert sql == 'SELECT COUNT(*) FROM "t" WHERE "Year.num" = 2010'
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement_characters(tmp_path: Path) -> None:
+    path = tmp_path / "latin.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute('CREATE TABLE x ("City" TEXT)')
+        conn.execute("INSERT INTO x VALUES (CAST(X'5AFC72696368' AS TEXT)), ('Oslo')")  # Zürich in Latin-1
+    conn.close()
+    assert list(load_table(path)["City"].texts) == ["Z\ufffdrich", "Oslo"]
+    out = json.loads(runner.invoke(app, ["run", str(path), 'count(word_match(reset, "City", "oslo"))', "--json"]).stdout)
+    assert out["answer"] == ["1"] and on_file(path, out["sql"]) == [(1,)]
+
+
+@pytest.mark.parametrize("module", ["npqa.lang.sqlsource", "npqa.table.formats"])
+def test_the_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failed == 0
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.text())
+def test_words_by_character_are_the_match_words(text: str) -> None:
+    """The SQL folds words one character at a time (a REPLACE each); that gives
+    match_text's words (the check on the file still catches what a database's
+    LOWER does differently)."""
+    from npqa.lang.sqlsource import char_words
+    from npqa.table.text import match_text
+
+    assert " ".join("".join(char_words(ch) for ch in text).split()) == match_text(text)

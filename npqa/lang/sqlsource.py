@@ -43,7 +43,7 @@ from npqa.errors import OptionError, ProgramError, TableError
 from npqa.lang.language import Language, Program
 from npqa.lang.sql import TABLE, Schema, SqlText, helper_columns, program_sql
 from npqa.table.column import Table
-from npqa.table.database import DbColumn, DbSource, database_of, text_sql, typed_sql
+from npqa.table.database import DbColumn, DbSource, database_of, fetch_rows, text_sql, typed_sql
 from npqa.table.text import ascii_lower
 
 MAX_REPLACES = 40
@@ -176,9 +176,10 @@ class SourceSql:
             return typed_sql(db, source).get(which, exp.Null())
         column = self.table[db.name]
         base = self.derivation(db, "text")
+        distinct = column.distinct_view() or column  # what is written once per distinct text
         if which == "num":
-            return self._number(column.texts, column.num, base)
-        return self._date_part(column.texts, column.dates, base, which)
+            return self._number(distinct.texts, column.num, base)
+        return self._date_part(distinct.texts, distinct.dates, base, which)
 
     def _collapse(self, db: DbColumn, value: exp.Expression) -> exp.Expression:
         """``value`` with every run of whitespace one space, ends trimmed."""
@@ -189,7 +190,7 @@ class SourceSql:
                                                    replacement=exp.Literal.string(" "), modifiers=exp.Literal.string("g")))  # fmt: skip
         for ch in db.spaces:
             value = _replace(value, ch, " ")
-        texts = "".join(self.table[db.name].texts)
+        texts = "".join(self.table[db.name].lines()[0])
         marks = next((m for m in ("<>", "{}", "[]", "^~", "\x01\x02") if not set(m) & set(texts)), "\x01\x02")
         return exp.Trim(this=_squeeze(value, marks))
 
@@ -210,7 +211,7 @@ class SourceSql:
         if duck:
             value = exp.RegexpReplace(this=value, expression=exp.Literal.string("[^0-9a-z]+"),
                                       replacement=exp.Literal.string(" "), modifiers=exp.Literal.string("g"))  # fmt: skip
-        elif db.spaces or any("  " in "".join(char_words(ch) for ch in ascii_lower(t)) for t in column.lines()[0]):
+        elif not (db.clean or db.typed) or any("  " in "".join(char_words(ch) for ch in ascii_lower(t)) for t in column.lines()[0]):
             value = _squeeze(value, "<>")  # some cell has a run of spaces, or characters that become one
         space = exp.Literal.string(" ")
         return exp.DPipe(this=exp.DPipe(this=space, expression=exp.Trim(this=value), safe=True), expression=space.copy(), safe=True)
@@ -220,13 +221,13 @@ class SourceSql:
         ``1,234``, ``12 km``): NULL unless the text starts with a digit (or ``-`` and a digit)."""
         if np.isnan(num).all():
             return exp.Null()
-        starts = {t[:2] for t in set(texts)}
+        starts = {t[:2] for t in texts}
         digit = exp.Glob(this=base.copy(), expression=exp.Literal.string("[0-9]*"))
         cond: exp.Expression = digit
         if any(s[:1] == "-" and s[1:2].isdigit() for s in starts):
             cond = exp.or_(digit, exp.Glob(this=base.copy(), expression=exp.Literal.string("-[0-9]*")))
         value = base.copy()
-        if any("," in t for t in set(texts)):
+        if any("," in t for t in texts):
             value = _replace(value, ",", "")
         if self.source.dialect == "duckdb":  # DuckDB's CAST takes only a whole number: cut it out first
             value = exp.RegexpExtract(this=value, expression=exp.Literal.string(r"^-?[0-9]+(\.[0-9]+)?"))
@@ -306,7 +307,7 @@ class SourceSql:
         failures = (OSError, *_db_errors(source))
         conn = source.connect()
         try:
-            rows = conn.execute(query.order_by(*source.order_by()).sql(source.dialect)).fetchall()
+            rows = fetch_rows(conn, query.order_by(*source.order_by()).sql(source.dialect))
         except failures as err:  # the file changed or vanished since it was read
             raise TableError(source.path, f"cannot check the SQL on the database ({str(err).splitlines()[0]})") from None
         finally:

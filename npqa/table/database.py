@@ -153,7 +153,6 @@ def connect(path: Path, dialect: str) -> Any:
     if dialect == "sqlite":
         try:
             conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
-            conn.text_factory = lambda b: b.decode("utf-8", "replace")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header: a broken file fails here
         except sqlite3.Error as err:
             raise TableError(what, f"not a readable SQLite database ({err})") from None
@@ -163,6 +162,18 @@ def connect(path: Path, dialect: str) -> Any:
         return duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_CONFIG))
     except duckdb.Error as err:
         raise TableError(what, f"not a readable DuckDB database ({str(err).splitlines()[0]})") from None
+
+
+def fetch_rows(conn: Any, sql: str) -> list[tuple[Any, ...]]:
+    """Every row ``sql`` gives. A SQLite text that is not UTF-8 is read with U+FFFD for
+    its bad bytes (the reader and the check read it alike) instead of failing."""
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError as err:
+        if "decode" not in str(err) or not isinstance(conn, sqlite3.Connection):
+            raise
+    conn.text_factory = lambda b: b.decode("utf-8", "replace")  # slower than str: only when needed
+    return conn.execute(sql).fetchall()
 
 
 def _duckdb() -> Any:
@@ -330,25 +341,26 @@ def _read(
     )  # fmt: skip
     source = DbSource(what, dialect, name, schema, columns, order, is_rowid)
     query = exp.select(*(e for c in columns for e in _read_sql(c, source))).from_(source.table_ref(qualify=True))
-    rows = conn.execute(query.order_by(*source.order_by()).sql(dialect)).fetchall()
+    rows = fetch_rows(conn, query.order_by(*source.order_by()).sql(dialect))
     if not rows:
         raise TableError(what, f"table {_label(schema, name)!r} has no rows")
     read_columns: list[Any] = []
     final: list[DbColumn] = []
+    by_column = list(zip(*rows))  # one tuple per selected expression, in row order
     at = 0
     for col in columns:
         width = len(_read_sql(col, source))
-        values = [list(v) for v in zip(*(row[at : at + width] for row in rows))]
+        values = by_column[at : at + width]
         at += width
         if col.typed:
             read_columns.append(_typed_column(col, values))
             final.append(col)
         else:
-            raw = ["" if v is None else str(v) for v in values[0]]
-            column = text_column(col.name, raw, decimal)
-            read_columns.append(column)
-            clean = all(t == r for t, r in zip(column.texts, raw))
-            spaces = "".join(sorted({ch for r in raw for ch in r if ch.isspace() and ch != " "})) if not clean else ""
+            raw = ["" if v is None else v for v in values[0]]  # the database's text (CAST AS TEXT when not text)
+            read_columns.append(text_column(col.name, raw, decimal))
+            distinct = set(raw)
+            clean = all(r == " ".join(r.split()) for r in distinct)  # nothing for the display text to collapse
+            spaces = "".join(sorted({ch for r in distinct for ch in r if ch.isspace() and ch != " "}))
             final.append(DbColumn(col.name, col.sql_name, col.kind, False, col.has_null, clean, spaces=spaces))
     source = DbSource(what, dialect, name, schema, tuple(final), order, is_rowid)
     out = DatabaseTable(read_columns, what, database=source)
@@ -381,17 +393,20 @@ def _read_sql(col: DbColumn, source: DbSource) -> list[exp.Expression]:
     return out
 
 
-def _typed_column(col: DbColumn, values: list[list[Any]]) -> MemoryColumn:
-    """A number or date column from the database's own text and derivations."""
+def _typed_column(col: DbColumn, values: list[tuple[Any, ...]]) -> MemoryColumn:
+    """A number or date column from the database's own text (a number's or a date's:
+    no whitespace to collapse) and derivations."""
     import pandas as pd
 
-    from npqa.table.text import collapse_whitespace
-
     texts, num, year, month, day = values
-    shown = ["" if t is None else collapse_whitespace(str(t)) for t in texts]
-    numbers = np.array([np.nan if v is None else float(v) for v in num], dtype=np.float64)
-    dates = [None if y is None else Date(int(y), None if m is None else int(m), None if d is None else int(d))
-             for y, m, d in zip(year, month, day)]  # fmt: skip
+    shown = ["" if t is None else t for t in texts]
+    numbers = np.array([np.nan if v is None else v for v in num], dtype=np.float64)
+    parts = list(zip(year, month, day))
+    known = {  # one Date per distinct date
+        (y, m, d): None if y is None else Date(int(y), None if m is None else int(m), None if d is None else int(d))
+        for y, m, d in set(parts)
+    }  # fmt: skip
+    dates = [known[p] for p in parts]
     codes, distinct = pd.factorize(np.asarray(shown, dtype=object))
     return MemoryColumn(
         col.name, shown, numbers, dates, "date" if col.kind == "date" else "number",

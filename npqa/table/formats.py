@@ -12,6 +12,9 @@ Typed cells become the text a person saw: an Excel date ``2012-01-31`` (not
 thousands separator as its number format shows it; a Parquet timestamp column
 whose times are all midnight as dates; JSON numbers as written in the file.
 Excel sheets are read by openpyxl, Parquet by pyarrow (the libraries pandas uses).
+A SQLite or DuckDB file is told by its first bytes too (:func:`file_database_kind`)
+and read from its path by :mod:`npqa.table.database`; on stdin or in an archive it
+is refused with a line saying so.
 """
 from __future__ import annotations
 
