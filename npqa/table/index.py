@@ -122,6 +122,8 @@ class ColumnWords:
     def by_key(self) -> dict[str, list[str]]:
         """Each :func:`word_keys` key of the vocabulary's words (with a letter), and the words having it."""
         out: dict[str, list[str]] = {}
+        if not self._letters:  # words of digits alone have no keys: the vocabulary is never built
+            return out
         for word in sorted(self.vocabulary):
             if not word.isdigit():
                 for key in word_keys(word):
@@ -132,6 +134,8 @@ class ColumnWords:
     def by_delete(self) -> dict[str, list[str]]:
         """Words of at least :data:`TYPO_MIN_LEN` letters, by every string one deletion away."""
         out: dict[str, list[str]] = {}
+        if not self._letters:
+            return out
         for word in sorted(self.vocabulary):
             if len(word) >= TYPO_MIN_LEN and word.isalpha():
                 for d in one_edit_deletes(word):
