@@ -79,9 +79,13 @@ class EngineWords(ColumnWords):
     def __init__(self, col: Any) -> None:  # noqa: D107 - no blob is built
         self.col, self.store = col, col.store
         self.src = f"w{col.j}"  # the ASCII rows with their lower-cased text, searched by substring first
+        plain = col.has_letters is False  # plain decimals alone: ASCII, nothing to lower-case, no copy
         if self.src not in self.store.sources:
             self.store.sources.add(self.src)
-            self.store.run(f"CREATE TEMP TABLE {self.src} AS SELECT line, x, lower(x) AS lx FROM {col.src} WHERE {_ASCII}")
+            if plain:
+                self.store.run(f"CREATE TEMP VIEW {self.src} AS SELECT line, x, x AS lx FROM {col.src}")
+            else:
+                self.store.run(f"CREATE TEMP TABLE {self.src} AS SELECT line, x, lower(x) AS lx FROM {col.src} WHERE {_ASCII}")
         self.codes = np.arange(col.n_rows, dtype=np.intp)  # (R,) line = row
         self.newlines = np.zeros(col.n_rows + 1, dtype=np.int64)  # only its length is read (n_lines)
         self._texts: dict[int, str] = {}
@@ -89,7 +93,7 @@ class EngineWords(ColumnWords):
         self._lines_of: dict = {}
         self._counted: dict[int, tuple[str, ...]] = {}
         self._stop: np.ndarray | None = None
-        rows = self.store.rows(f"SELECT line, x FROM {col.src} WHERE NOT {_ASCII} ORDER BY line")
+        rows = [] if plain else self.store.rows(f"SELECT line, x FROM {col.src} WHERE NOT {_ASCII} ORDER BY line")
         self._other_lines = np.array([r[0] for r in rows], dtype=np.int64)  # (O,) lines searched in Python
         self._other = ColumnWords([r[1] for r in rows], np.arange(len(rows)))
         self._texts.update(rows)
@@ -160,6 +164,8 @@ class EngineWords(ColumnWords):
     @property
     def all_stop(self) -> np.ndarray:
         """bool (R,): lines of stop words alone (at most :data:`STOP_LINE_MAX_BYTES`)."""
+        if self._stop is None and not self._letters:  # every stop word has a letter
+            self._stop = np.zeros(self.n_lines, dtype=bool)
         if self._stop is None:
             rows = self.store.rows(f"SELECT line, x FROM {self.src} WHERE regexp_matches(lx, {sqlf.lit(_STOP_ONLY)})")
             self._texts.update(rows)
