@@ -155,3 +155,13 @@ def test_units_and_camel_case_do_not_dilute_a_header_match() -> None:
     table = Table([make_column("Height (m)", ["1.8", "2.0"]), make_column("playerName", ["A", "B"])], "<t>")
     linked = read_question("what is the height of the player name a?", table)
     assert np.allclose(linked.column_name_match, [1.0, 1.0])
+
+
+def test_a_column_of_numbers_forgives_nothing_and_never_lists_its_words() -> None:
+    from npqa.table.index import ColumnWords
+
+    numbers = ColumnWords(["1,200", "35", "2004-05-03"], np.arange(3))
+    assert numbers.by_key == {} and numbers.by_delete == {}
+    assert "vocabulary" not in numbers.__dict__  # its words (digits alone) were never listed
+    words = ColumnWords(["Lodon", "35"], np.arange(2))
+    assert words.by_key and "vocabulary" in words.__dict__

@@ -245,6 +245,16 @@ def test_nested_parquet_column_is_a_named_error(tmp_path: Path, nested: object) 
         load_table(path)
 
 
+def test_asking_about_a_nested_parquet_file_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
+    path = write_parquet(tmp_path / "t.parquet", {"City": ["Oslo", "Lima"], "Tags": pa.array([[1, 2], [3]])})
+    result = runner.invoke(app, ["ask", str(path), "how many cities?"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {path}: column 'Tags' is nested (list<element: int64>); npqa reads flat columns of numbers, text and dates"
+    ]
+    assert result.stdout == ""
+
+
 def test_broken_parquet_is_a_named_error(tmp_path: Path) -> None:
     good = write_parquet(tmp_path / "good.parquet", {"City": ["Oslo", "Lima"]}).read_bytes()
     broken = tmp_path / "broken.parquet"

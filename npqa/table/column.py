@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -190,7 +190,8 @@ class Column:
 
     def lines(self) -> tuple[Sequence[str], np.ndarray, bytes]:
         """(texts (U,), codes (R,), their :func:`npqa.table.text.match_lines`) for question
-        linking, ``texts[codes[r]]`` being row r's text."""
+        linking, ``texts[codes[r]]`` being row r's text (codes may be a function giving
+        them, called when first needed)."""
         if self._tied():
             distinct = list(self.distinct)  # type: ignore[arg-type]
             codes = np.asarray(self.codes)
@@ -201,9 +202,20 @@ class Column:
             distinct = list(uniques)
         return distinct, codes, match_lines(distinct)
 
+    def words(self) -> object | None:
+        """Linking's searches over this column, when the reader answers them itself (an
+        :class:`npqa.table.index.ColumnWords`, as :mod:`npqa.table.duckwords` gives for
+        big engine columns); ``None``: linking builds them from :meth:`lines`."""
+        return None
+
     def has_number(self, value: float) -> bool:
         """Some cell's (first) number is within 1e-6 of ``value``."""
         return bool(np.any(np.abs(self.num - value) < 1e-6))
+
+    def date_keys(self, mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:
+        """The ``mask``-ed parts (year, month, day) of every cell date that has all of them
+        (what a date constant with those known parts is compared with)."""
+        return date_keys_of(self.date_values(), mask)
 
     def date_values(self) -> set[Date]:
         """The distinct dates of the cells."""
@@ -316,6 +328,16 @@ def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
     seen, where = np.unique(codes, return_index=True)
     first[seen] = where
     return first
+
+
+def date_keys_of(dates: Iterable[Date], mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:
+    """:meth:`Column.date_keys` of ``dates``."""
+    keys = set()
+    for date in dates:
+        parts = tuple(p for p, m in zip((date.year, date.month, date.day), mask) if m)
+        if None not in parts:
+            keys.add(parts)
+    return keys  # type: ignore[return-value]
 
 
 def date_order_key(year: float, month: float, day: float) -> float:

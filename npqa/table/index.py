@@ -20,7 +20,6 @@ from npqa.table.column import Table
 from npqa.table.text import (
     STOP_WORDS, counted_words, match_lines, name_words, one_edit_deletes, within_one_edit, word_keys,
 )  # fmt: skip
-from npqa.table.values import Date
 
 def _stop_key(word: bytes) -> int:
     return int.from_bytes(word.ljust(8, b"\0"), "little")
@@ -45,7 +44,7 @@ class ColumnWords:
         self, distinct: Sequence[str], codes: np.ndarray, blob: bytes | None = None, letters: bool | None = None
     ) -> None:
         self.distinct = distinct  # (U,) display text of each line (repeats possible)
-        self.codes = codes  # (R,) int line of each row
+        self._codes = codes  # (R,) int line of each row, or a function giving it (made on first use)
         self.blob = match_lines(list(distinct)) if blob is None else blob  # given: match_lines(distinct)
         if letters is not None:  # given: whether some line has a letter
             self.__dict__["_letters"] = letters
@@ -54,6 +53,17 @@ class ColumnWords:
         self._all_stop: np.ndarray | None = None
         self._stop_lines: np.ndarray | None = None
         self._counted: dict[int, tuple[str, ...]] = {}
+
+    @property
+    def codes(self) -> np.ndarray:
+        """(R,) int line of each row."""
+        if callable(self._codes):
+            self._codes = self._codes()
+        return self._codes
+
+    @codes.setter
+    def codes(self, codes: np.ndarray) -> None:
+        self._codes = codes
 
     @property
     def n_lines(self) -> int:
@@ -112,6 +122,8 @@ class ColumnWords:
     def by_key(self) -> dict[str, list[str]]:
         """Each :func:`word_keys` key of the vocabulary's words (with a letter), and the words having it."""
         out: dict[str, list[str]] = {}
+        if not self._letters:  # words of digits alone have no keys: the vocabulary is never built
+            return out
         for word in sorted(self.vocabulary):
             if not word.isdigit():
                 for key in word_keys(word):
@@ -122,6 +134,8 @@ class ColumnWords:
     def by_delete(self) -> dict[str, list[str]]:
         """Words of at least :data:`TYPO_MIN_LEN` letters, by every string one deletion away."""
         out: dict[str, list[str]] = {}
+        if not self._letters:
+            return out
         for word in sorted(self.vocabulary):
             if len(word) >= TYPO_MIN_LEN and word.isalpha():
                 for d in one_edit_deletes(word):
@@ -214,7 +228,6 @@ class TableIndex:
         self.name_keys = [tuple(word_keys(w) for w in name_words(c.name)) for c in table.columns]  # (C,) per name word
         self._columns = list(table.columns)  # not the Table: the cache must not keep it alive
         self._words: list[ColumnWords | None] = [None] * self.n_cols
-        self._dates: list[list[Date] | None] = [None] * self.n_cols
         self._date_keys: list[dict] = [{} for _ in range(self.n_cols)]
         self._word_masks: dict[tuple[str, ...], int] = {}
 
@@ -222,8 +235,11 @@ class TableIndex:
         cw = self._words[j]
         if cw is None:
             col = self._columns[j]
-            distinct, codes, blob = col.lines()
-            cw = self._words[j] = ColumnWords(distinct, codes, blob, col.has_letters)
+            cw = col.words()  # a reader that searches its texts itself
+            if cw is None:
+                distinct, codes, blob = col.lines()
+                cw = ColumnWords(distinct, codes, blob, col.has_letters)
+            self._words[j] = cw
         return cw
 
     def run_columns(self, words: tuple[str, ...]) -> int:
@@ -281,10 +297,7 @@ class TableIndex:
         """The known parts (``mask``: year, month, day) of column j's dates that have them."""
         keys = self._date_keys[j].get(mask)
         if keys is None:
-            dates = self._dates[j]
-            if dates is None:
-                dates = self._dates[j] = list(self._columns[j].date_values())
-            keys = self._date_keys[j][mask] = _date_keys(dates, mask)
+            keys = self._date_keys[j][mask] = self._columns[j].date_keys(mask)
         return keys
 
 
@@ -296,18 +309,6 @@ def index_table(table: Table) -> TableIndex:
 def _most_columns(found: dict[str, list[int]]) -> str:
     """The word found in the most distinct columns, then the one found first."""
     return min(found, key=lambda w: (-len(set(found[w])), min(found[w]), w))
-
-
-def _date_keys(dates: list[Date], mask: tuple[bool, bool, bool]) -> set[tuple[int, ...]]:
-    """The ``mask``-ed parts of every date that has all of them (what a date constant
-    with those known parts is compared with)."""
-    keys = set()
-    for date in dates:
-        parts = tuple(p for p, m in zip((date.year, date.month, date.day), mask) if m)
-        if None not in parts:
-            keys.add(parts)
-    return keys  # type: ignore[return-value]
-
 
 
 _INDEX_CACHE: dict[int, tuple[weakref.ref[Table], TableIndex]] = {}

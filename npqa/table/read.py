@@ -113,10 +113,15 @@ def load_table(
     else:
         what, data = str(source), _read_file(Path(source))
     name = "" if str(source) == "-" else Path(source).name
+    file_data = data
     opened = open_table(data, what, name, sep=sep, encoding=encoding, header=header, sheet=sheet)
     if opened.grid is not None:  # a typed table: a sheet, Parquet, JSON records
         return table_from_grid(opened.grid, opened.what, header=opened.header, decimal=decimal)
     what, data = opened.what, opened.text  # CSV/TSV bytes, unpacked from .gz or .zip if need be
+    if len(data) >= _engine_min_bytes() and encoding is None and data is file_data and str(source) != "-":
+        table = _engine_table(str(source), data, sep, what, header, decimal)
+        if table is not None:
+            return table
     if len(data) >= _arrow_min_bytes() and encoding is None:
         table = _big_utf8_table(data, sep, what, header, decimal)
         if table is not None:
@@ -176,6 +181,36 @@ def _big_utf8_table(data: bytes, sep: str | None, what: str, header: bool, decim
         head = data[: err.start].decode("utf-8")
     _refuse_binary(head, what)
     return _arrow_table(data, _normalise_sep(sep, what) or sniff_delimiter(head), what, header, decimal)
+
+
+def _engine_min_bytes() -> int:
+    from npqa.table import duck
+
+    return duck.ENGINE_MIN_BYTES
+
+
+def _engine_table(path: str, data: bytes, sep: str | None, what: str, header: bool, decimal: str | None) -> Table | None:
+    """A big UTF-8 CSV file read by DuckDB (:mod:`npqa.table.duck`), or ``None`` (then the
+    pyarrow path reads it). The same checks as :func:`_big_utf8_table` come first."""
+    from npqa.table import duck
+
+    if data.startswith(b"\xef\xbb\xbf") or b"\\" in data or b"\x00" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        head = data[: 4 * BINARY_SAMPLE_BYTES].decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < 4 * BINARY_SAMPLE_BYTES - 3:
+            return None
+        head = data[: err.start].decode("utf-8")
+    if not head.strip():
+        return None
+    lines = head.count("\n")
+    if lines and len(data) * lines / len(head.encode("utf-8")) < duck.ENGINE_MIN_ROWS:  # few rows: pyarrow is quicker
+        return None
+    _refuse_binary(head, what)
+    if not duck.available():  # imported only now: a file of few rows never pays for it
+        return None
+    return duck.read_table(path, head, _normalise_sep(sep, what) or sniff_delimiter(head), what, header, decimal, unique_names)
 
 
 def _arrow_min_bytes() -> int:
