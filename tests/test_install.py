@@ -75,16 +75,18 @@ def test_train_without_torch_says_how_to_get_it(tmp_path: Path) -> None:
 def test_predict_matches_the_torch_engine(tmp_path: Path) -> None:
     """``predict`` (numpy) writes what the torch model's batched inference gives."""
     from npqa.api import TableQA
+    from npqa.model.files import default_model_dir, weight_dirs
     from npqa.train.infer import predict
     from npqa.train.prepare import load_split, prepare
 
     examples, tables = load_split(TINY_TSV, TINY)
-    texts = {}
-    for engine in ("numpy", "torch"):
-        qa = TableQA.load(engine=engine)
-        items, _ = prepare(examples, tables, qa.vocab, qa.model.language, qa.model.config.steps, False)
-        texts[engine] = [[d.text for d in ds] for ds in predict(qa.model, items, top_k=3)]
-    assert texts["numpy"] == texts["torch"]
+    for directory in weight_dirs(default_model_dir()):  # a shipped ensemble: each member (an ensemble has no torch engine)
+        texts = {}
+        for engine in ("numpy", "torch"):
+            qa = TableQA.load(directory, engine=engine)
+            items, _ = prepare(examples, tables, qa.vocab, qa.model.language, qa.model.config.steps, False)
+            texts[engine] = [[d.text for d in ds] for ds in predict(qa.model, items, top_k=3)]
+        assert texts["numpy"] == texts["torch"], directory.name
 
 
 def test_model_info_counts_the_parameters_torch_counts() -> None:
@@ -93,10 +95,12 @@ def test_model_info_counts_the_parameters_torch_counts() -> None:
     import torch  # noqa: F401 - the reference count needs the torch model
 
     from npqa.api import TableQA
+    from npqa.model.files import default_model_dir, weight_dirs
 
     out = npqa_without_torch("model-info", "--json")
-    torch_model = TableQA.load(engine="torch").model
-    assert json.loads(out.stdout)["parameters"] == sum(p.numel() for p in torch_model.parameters())
+    models = [TableQA.load(directory, engine="torch").model for directory in weight_dirs(default_model_dir())]
+    assert json.loads(out.stdout)["parameters"] == sum(p.numel() for m in models for p in m.parameters())
+
 
 
 def _readme_setup_commands() -> list[str]:

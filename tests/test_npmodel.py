@@ -23,7 +23,7 @@ from npqa.model.config import ModelConfig
 from npqa.model.features import Encoded, Vocab, encode
 from npqa.grammars.ops import LANGUAGE
 from npqa.model.controller import NeuralProgrammer
-from npqa.model.files import load_model, save_model
+from npqa.model.files import load_model, save_model, weight_dirs
 from npqa.model.npcontroller import NumpyProgrammer, expected_shapes
 from npqa.question.link import link_question
 from npqa.question.parse import parse_question
@@ -271,15 +271,7 @@ def test_weights_that_do_not_fit_are_refused() -> None:
         NumpyProgrammer(model.config.to_dict(), weights, LANGUAGE)
 
 
-def _shipped_models() -> list[Path]:
-    """The shipped model's directories holding weights: itself, or each member of its ensemble."""
-    from npqa.model.files import ensemble_members
-
-    names = ensemble_members(SHIPPED) if (SHIPPED / "config.json").is_file() else None
-    return [SHIPPED / n for n in names] if names is not None else [SHIPPED]
-
-
-@pytest.mark.parametrize("directory", _shipped_models(), ids=lambda d: d.name)
+@pytest.mark.parametrize("directory", weight_dirs(SHIPPED), ids=lambda d: d.name)
 def test_shipped_model_agrees(directory: Path) -> None:
     """Each shipped model (each member of a shipped ensemble): numpy twin = torch."""
     assert (directory / "model.safetensors").is_file(), "the package ships a model"
@@ -295,7 +287,7 @@ def test_shipped_model_agrees(directory: Path) -> None:
 
 def test_importing_and_running_never_imports_torch() -> None:
     """Load a model, encode a question and run the forward pass in a fresh interpreter."""
-    model_dir = _shipped_models()[0]
+    model_dir = weight_dirs(SHIPPED)[0]
     code = f"""
 import sys
 import npqa.model.npcontroller

@@ -290,6 +290,14 @@ def ensemble_members(directory: Path) -> list[str] | None:
     return names
 
 
+def weight_dirs(directory: str | Path) -> list[Path]:
+    """The directories holding a model's weights: ``directory`` itself, or each
+    member of the ensemble it is."""
+    directory = Path(directory)
+    names = ensemble_members(directory)
+    return [directory / n for n in names] if names is not None else [directory]
+
+
 def default_model_dir() -> Path:
     """The directory of the model shipped inside the package (``npqa/assets/model``).
 
