@@ -2,20 +2,20 @@
 
 A small controller keeps two torch threads busy only part of the time: on this
 project's 2-core machine one process of 2 threads trains at about the speed of
-one process of 1 thread (BENCHMARKS.md, "Members side by side"). So with
-``--threads N`` and ``--members K``, up to ``min(K, N)`` members train at once,
-each in a forked child with ``N // at_once`` threads, reading the data the
-parent prepared (fork shares it; nothing is pickled but the epoch lines). Each
-child writes only its own member directory, so ``--resume`` works per member as
-it does one after the other; the parent prints the children's epoch lines,
-shows one bar over all members' epochs, and stops the others with one error
-line when a child fails.
+one process of 1 thread (BENCHMARKS.md, "Learning (issue 13): the part C
+recipe, shipped"). So with ``--threads N`` and ``--members K``, up to
+``min(K, N)`` members train at once, each in a forked child with
+``N // at_once`` threads, reading the data the parent prepared (fork shares it;
+nothing is pickled but the epoch lines). Each child writes only its own member
+directory, so ``--resume`` works per member as it does one after the other; the
+parent prints the children's epoch lines, shows one bar over all members'
+epochs, and stops the others with one error line when a child fails.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue as queues
 import traceback
-from pathlib import Path
 from typing import Any, Callable
 
 from npqa.errors import ModelError, NpqaError
@@ -78,7 +78,7 @@ def train_side_by_side(
                 running[k].start()
             try:
                 kind, k, payload = queue.get(timeout=5)
-            except Exception:  # queue.Empty: check that no child died without a word
+            except queues.Empty:  # check that no child died without a word
                 dead = [k for k, p in running.items() if not p.is_alive()]
                 if dead:
                     raise ModelError(f"member {dead[0] + 1}", f"its process stopped (exit code {running[dead[0]].exitcode})") from None
