@@ -130,6 +130,20 @@ def read_columns(data: bytes, sep: str, header: bool) -> list[tuple[str, "pa.Str
     return out
 
 
+def may_hold_pattern(value: float, groups: Sequence[str] = _GROUP_SPACES) -> str:
+    """A regular expression found in every text that could read as a number within
+    1e-6 of ``value``: its integer part's digits, plain or grouped by commas or
+    ``groups``, a scale word, or a character beyond ASCII (see
+    :meth:`ArrowColumn._may_hold`)."""
+    if abs(value) < 1.5:
+        core = "[01.]"
+    else:
+        forms: set[str] = set()
+        for whole in {math.floor(abs(value) - 1e-6), math.floor(abs(value) + 1e-6)}:
+            forms |= {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", g) for g in groups}
+        core = "|".join(sorted(f.replace(".", "\\.") for f in forms))
+    return core + "|(?i:thousand|million|billion|trillion)|[^\\x00-\\x7f]"
+
 class ArrowColumn(Column):
     """A :class:`npqa.table.column.Column` over a pyarrow string array, computed lazily.
 
@@ -305,15 +319,7 @@ class ArrowColumn(Column):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if abs(value) < 1.5:
-            core = "[01.]"
-        else:
-            forms: set[str] = set()
-            for whole in {math.floor(abs(value) - 1e-6), math.floor(abs(value) + 1e-6)}:
-                forms |= {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", s) for s in _GROUP_SPACES}
-            core = "|".join(sorted(forms))
-        pattern = core + "|(?i:thousand|million|billion|trillion)|[^\\x00-\\x7f]"
-        hit = pc.match_substring_regex(self.arr.take(pa.array(rows)), pattern)
+        hit = pc.match_substring_regex(self.arr.take(pa.array(rows)), may_hold_pattern(value))
         return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
     def date_values(self) -> set[Date]:

@@ -20,9 +20,7 @@ the parser on generated texts.
 """
 from __future__ import annotations
 
-import math
-
-from npqa.table.arrow import _MAYBE_DIGIT, _MONTH_DAY_YEAR, _MONTH_NAMES, _MONTH_START, _PLAIN, _UNCLEAN, _ISO_DAY
+from npqa.table.arrow import may_hold_pattern, _MAYBE_DIGIT, _MONTH_DAY_YEAR, _MONTH_NAMES, _MONTH_START, _PLAIN, _UNCLEAN, _ISO_DAY
 from npqa.table.conventions import CANDIDATE
 from npqa.table.values import MAX_DATE_CHARS, YEAR_MAX, YEAR_MIN
 
@@ -120,15 +118,7 @@ def may_hold(x: str, value: float) -> str:
     """Texts that could read as a number within 1e-6 of ``value``: their integer part's
     digits plain or grouped, a scale word, or a character beyond ASCII (as
     :meth:`npqa.table.arrow.ArrowColumn._may_hold`; grouping by dots too)."""
-    if abs(value) < 1.5:
-        core = "[01.]"
-    else:
-        forms: set[str] = set()
-        for whole in {math.floor(abs(value) - 1e-6), math.floor(abs(value) + 1e-6)}:
-            forms |= {str(whole), f"{whole:,}"} | {f"{whole:,}".replace(",", s) for s in _GROUP_SPACES}
-        core = "|".join(sorted(f.replace(".", "\\.") for f in forms))
-    pattern = core + "|(?i:thousand|million|billion|trillion)|[^\\x00-\\x7f]"
-    return f"regexp_matches({x}, {lit(pattern)})"
+    return f"regexp_matches({x}, {lit(may_hold_pattern(value, _GROUP_SPACES))})"
 
 
 def day_is(x: str, day: int) -> str:
