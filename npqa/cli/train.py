@@ -40,6 +40,7 @@ def train(
     act: Annotated[bool, typer.Option("--act", help="Adaptive computation time: a halting unit decides how many row steps each program takes (ponder cost 0.01).")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="CPU threads for torch and worker processes for data preparation (1 keeps a run steady on a shared machine); with --members, up to this many members train side by side, the threads shared; under torchrun, this machine's budget, shared by its ranks.")] = 2,
     batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Questions per training batch at most, over all ranks together under torchrun (default 32).")] = None,
+    max_programs: Annotated[int, typer.Option("--max-programs", min=1, help="Consistent programs kept per question, best first by --rank.")] = 64,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     _require_torch("train")
@@ -50,7 +51,7 @@ def train(
         raise OptionError("--rank", f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})")
 
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads,
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads, max_programs=max_programs,
                       command="npqa " + " ".join(sys.argv[1:]), **({"batch": batch} if batch else {}))  # fmt: skip
     from npqa.train.distributed import PeerLost, launched
 
