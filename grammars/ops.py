@@ -39,6 +39,9 @@ Semantics worth knowing
   carried rows as "the row named" and pick among the start rows: the *other*
   rows with the same text, the rows beyond every carried value.
 * ``count_distinct`` counts the different non-empty texts of the carried rows.
+* ``exists`` answers the word ``yes`` when any row is carried, else ``no``; it
+  has no soft form (no soft target is a word), and the oracle does not offer it
+  on the start rows themselves (``exists(reset)`` says yes whatever was asked).
 
 The soft forms live in ``soft.py`` (torch, imported only when training).
 
@@ -487,4 +490,22 @@ _declare(
     hard=_count_distinct_hard,
     soft=count_distinct_soft,
     sql=lambda ctx: ctx.select(exp.Count(this=exp.Distinct(expressions=[ctx.col.text])), ctx.nonempty()),
+)
+
+
+# ---------------------------------------------------------------------------
+# yes/no questions (issue 12): "is there …", "did … win more than …"
+# ---------------------------------------------------------------------------
+_declare(
+    name="exists",
+    role=Role.TERMINAL,
+    result=Result.YES_NO,
+    doc="yes if any row is carried, else no (is there …, did X score more than Y)",
+    hard=lambda rows, column: rows.any(axis=-1).astype(np.float64),
+    sql=lambda ctx: ctx.select(
+        exp.Case(
+            ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=exp.Literal.string("yes"))],
+            default=exp.Literal.string("no"),
+        )
+    ),
 )

@@ -1,5 +1,6 @@
 """The ops added for what questions ask (issue 12, part C): negation, non-empty
-cells, "the same X as Y", "more/less than Y", and counting different values.
+cells, "the same X as Y", "more/less than Y", counting different values, and
+yes/no answers.
 Each is run by the executor and by its SQL on a small table drawn here; the
 property tests (test_sql_agreement, test_soft_executor) check them on random
 tables too."""
@@ -12,11 +13,13 @@ import pytest
 from npqa.errors import ModelError
 from npqa.grammars.ops import LANGUAGE
 from npqa.lang.executor import execute
+from npqa.lang.oracle import consistent
 from npqa.lang.sql import render, write_sqlite
 from npqa.lang.textform import parse
 from npqa.model.files import model_language
 from npqa.table.column import Table
 from npqa.table.read import make_column
+from npqa.train.targets import gold
 from npqa.train.triggers import triggered
 
 
@@ -98,8 +101,32 @@ def test_count_distinct_counts_different_non_empty_cells() -> None:
     assert answer('count_distinct(reset, "Silver")') == ("2",)
 
 
+def test_exists_says_yes_when_some_row_is_carried() -> None:
+    # "did norway win more gold than japan?"
+    assert answer('exists(word_match(more_than(word_match(reset, "Nation", "japan"), "Gold"), "Nation", "norway"))') == ("yes",)
+
+
+def test_exists_says_no_when_no_row_is_carried() -> None:
+    # "did india win any gold?"
+    assert answer('exists(greater(word_match(reset, "Nation", "india"), "Gold", 0))') == ("no",)
+
+
+def test_the_oracle_offers_exists_for_yes_and_no_but_never_on_the_start_rows() -> None:
+    data = medals()
+    constants = ["norway", "japan", "india", 0.0]
+    for word in ("yes", "no"):
+        found = consistent(data, constants, gold(["yes" if word == "yes" else "No"]), LANGUAGE, 3).programs
+        assert found, word
+        for program in found:
+            assert execute(program, data, LANGUAGE).items == (word,)
+            assert program.terminal.op == "exists"
+            assert program.row_steps, program  # exists(reset) says yes whatever was asked
+    assert not any(p.steps[0].op == "reset" for p in found)
+
+
 def test_a_model_trained_before_the_new_ops_answers_without_them() -> None:
-    old = [op.name for op in LANGUAGE][: LANGUAGE.ops.__len__() - 6]
+    names = [op.name for op in LANGUAGE]
+    old = names[: names.index("not_match")]
     language = model_language(old, "<model>")
     assert "same_as" not in language.ops and list(language.ops) == old
 
@@ -116,6 +143,7 @@ def test_a_model_naming_an_unknown_op_is_refused() -> None:
         ("same_as", "which nations won the same number of silver as japan?"),
         ("more_than", "how many nations won more gold than japan?"),
         ("count_distinct", "how many different coaches are there?"),
+        ("exists", "did india win any gold?"),
     ],
 )
 def test_each_new_op_has_trigger_words(op: str, question: str) -> None:

@@ -95,6 +95,10 @@ CASES = [
      'SELECT "Team" FROM "t" WHERE "Date.year" * 10000 + COALESCE("Date.month", 0) * 100 + COALESCE("Date.day", 0) < (SELECT MIN("Date.year" * 10000 + COALESCE("Date.month", 0) * 100 + COALESCE("Date.day", 0)) FROM "t" WHERE "Team.words" LIKE \'% saskatoon %\') AND "Team" <> \'\' GROUP BY "Team" ORDER BY MIN("row#")'),
     ('count_distinct(reset, "Year")',
      'SELECT COUNT(DISTINCT "Year") FROM "t" WHERE "Year" <> \'\''),
+    ('exists(more_than(word_match(reset, "Team", "saskatoon"), "Year"))',
+     'SELECT CASE WHEN COUNT(*) > 0 THEN \'yes\' ELSE \'no\' END FROM "t" WHERE "Year.num" > (SELECT MAX("Year.num") FROM "t" WHERE "Team.words" LIKE \'% saskatoon %\')'),
+    ('exists(greater(reset, "Year", 2005))',
+     'SELECT CASE WHEN COUNT(*) > 0 THEN \'yes\' ELSE \'no\' END FROM "t" WHERE "Year.num" > 2005'),
 ]
 
 
@@ -108,7 +112,7 @@ def test_program_renders_to_this_sql_and_sqlite_agrees(program: str, expected: s
     assert sql == expected
     answer = execute(prog, data, LANGUAGE)
     got = [row[0] for row in conn.execute(sql).fetchall()]
-    if answer.kind == "cells":
+    if answer.kind in ("cells", "word"):
         assert got == list(answer.items)
     else:
         assert [float(g) for g in got] == [float(a) for a in answer.items]

@@ -13,6 +13,9 @@ from npqa.table.column import Table
 from npqa.lang.language import Language, Program, Result, Step
 
 
+YES, NO = "yes", "no"
+
+
 def format_number(x: float) -> str:
     """A computed number as written in prediction files: ``3``, ``2.5``."""
     if float(x).is_integer() and abs(x) < 1e15:
@@ -22,13 +25,13 @@ def format_number(x: float) -> str:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a program returns: looked-up cells or one computed number.
+    """What a program returns: looked-up cells, one computed number or the word yes or no.
 
     ``items`` is the answer as written in prediction files; empty when the
     program gives no answer (an average of no numbers)."""
 
     items: tuple[str, ...]
-    kind: str  # "cells" | "number" | "none"
+    kind: str  # "cells" | "number" | "word" (yes or no) | "none"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ def trace(program: Program, data: Table, language: Language) -> Trace:
     out = spec.hard(rows, data[term.column] if term.column is not None else None)
     if spec.result is Result.CELLS:
         answer = Answer(tuple(out), "cells")
+    elif spec.result is Result.YES_NO:
+        answer = Answer((YES if out else NO,), "word")
     elif np.isnan(out):
         answer = Answer((), "none")
     else:

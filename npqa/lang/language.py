@@ -65,6 +65,7 @@ class Result(str, Enum):
     ROWS = "rows"
     NUMBER = "number"
     CELLS = "cells"
+    YES_NO = "yes_no"  # the word yes or no (``exists``); no soft form: it adds nothing to the soft outputs
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Hashable, Sequence
 import numpy as np
 
 from npqa.table.column import Table
-from npqa.lang.executor import format_number
+from npqa.lang.executor import NO, YES, format_number
 from npqa.lang.language import ConstValue, Language, OpSpec, Program, Result, Step
 
 
@@ -272,6 +272,11 @@ def consistent(
                     which = np.flatnonzero(counts == answer_size)
                 out = spec.hard(sets.rows[which], col)
                 hits = which[[ok(tuple(a)) for a in out]] if len(which) else which
+            elif spec.result is Result.YES_NO:  # two possible answers, each judged once
+                said = np.asarray(spec.hard(sets.rows, col), dtype=bool)  # (S,)
+                verdict = np.array([ok((NO,)), ok((YES,))])
+                trivial = (sets.rows == data.start_rows).all(axis=-1)  # (S,): "yes" whatever was asked
+                hits = np.flatnonzero(verdict[said.astype(np.int64)] & ~trivial)
             else:  # many row sets share a number: each distinct one is judged once
                 out = spec.hard(sets.rows, col)
                 numbers, back = np.unique(np.asarray(out, dtype=np.float64), return_inverse=True)

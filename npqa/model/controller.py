@@ -276,8 +276,8 @@ class NeuralProgrammer(nn.Module):
         weight = torch.zeros(B)
         lookup = torch.zeros(B, R, C)
         for o, spec in enumerate(self.ops):
-            if spec.role is not Role.TERMINAL:
-                continue
+            if spec.role is not Role.TERMINAL or spec.soft is None:
+                continue  # a yes/no op has no soft form: no soft target is a word
             out = spec.soft(rows, table, p_col[:, o])
             if spec.result is Result.CELLS:
                 lookup = lookup + p_op[:, o, None, None] * out  # (B, R, C)

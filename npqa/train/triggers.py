@@ -57,6 +57,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "more_than": _COMPARE_MORE + ["than"],
         "less_than": _COMPARE_LESS + ["than"],
         "count_distinct": "different distinct unique various kinds types separate individual".split(),
+        "exists": "did does do ever any yes no true false whether".split(),
     }.items()
 }
 
