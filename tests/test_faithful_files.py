@@ -53,7 +53,51 @@ def test_the_confirmation_programs_follow_their_sample_which_is_disjoint_from_th
     assert Counter(p.status for p in programs) == {"ok": 72, "gold_questionable": 2, "not_expressible": 26}
 
 
-@pytest.mark.parametrize("name", ["dev-programs-partc.tsv", "dev-confirm-programs.tsv"])
+EXISTS_REGRADES = [  # (file before, file after the yes/no op exists, its status counts)
+    ("dev-programs-partc.tsv", "dev-programs-exists.tsv", {"ok": 226, "gold_questionable": 11, "not_expressible": 63}),
+    ("dev-confirm-programs.tsv", "dev-confirm-programs-exists.tsv", {"ok": 72, "gold_questionable": 2, "not_expressible": 26}),
+]
+WTQ = ROOT.parent / "shared" / "wtq"
+
+
+@pytest.mark.parametrize(("before_name", "after_name", "counts"), EXISTS_REGRADES)
+def test_the_exists_regrade_changes_only_not_expressible_rows(before_name: str, after_name: str, counts: dict[str, int]) -> None:
+    before = read_programs(FAITHFUL / before_name)
+    after = read_programs(FAITHFUL / after_name)
+    assert [p.id for p in after] == [p.id for p in before]
+    for old, new in zip(before, after):
+        if old.status != "not_expressible":
+            assert new == old
+        elif new.status == "not_expressible":
+            assert new.shapes == old.shapes and new.note.startswith(old.note + "; still so with exists"), new.id
+        else:
+            assert new.status == "ok" and new.shapes == old.shapes, new.id
+            assert new.program is not None and new.program.startswith("exists("), new.id
+            assert new.note == f"was not_expressible ({old.tag}); now expressible with exists", new.id
+    assert Counter(p.status for p in after) == counts
+
+
+@pytest.mark.skipif(not (WTQ / "data" / "random-split-1-dev.tsv").is_file(), reason="needs ../shared/wtq")
+@pytest.mark.parametrize(("before_name", "after_name", "counts"), EXISTS_REGRADES)
+def test_the_exists_gains_give_the_gold_answer(before_name: str, after_name: str, counts: dict[str, int]) -> None:
+    from npqa.suite import program_answer
+    from npqa.train.metric import check
+    from npqa.train.wtq import TableCache, read_examples
+
+    was = {p.id: p.status for p in read_programs(FAITHFUL / before_name)}
+    gains = [p for p in read_programs(FAITHFUL / after_name) if p.status != was[p.id]]
+    examples = {e.id: e for e in read_examples(WTQ / "data" / "random-split-1-dev.tsv")}
+    tables = TableCache(WTQ)
+    for hand in gains:  # only their tables are read
+        ex = examples[hand.id]
+        assert hand.program is not None
+        answer = program_answer(tables.get(ex.table_path, ex.id), parse(hand.program, LANGUAGE))
+        assert check(list(ex.answers), list(answer)), (hand.id, ex.answers, answer)
+
+
+@pytest.mark.parametrize(
+    "name", ["dev-programs-partc.tsv", "dev-confirm-programs.tsv", "dev-programs-exists.tsv", "dev-confirm-programs-exists.tsv"]
+)
 def test_every_hand_written_program_parses(name: str) -> None:
     for hand in read_programs(FAITHFUL / name):
         if hand.program is not None:
