@@ -124,6 +124,24 @@ def test_the_oracle_offers_exists_for_yes_and_no_but_never_on_the_start_rows() -
     assert not any(p.steps[0].op == "reset" for p in found)
 
 
+def test_exists_is_declared_but_not_learned_unless_asked_for() -> None:
+    learned = list(LANGUAGE.for_training().ops)
+    assert "exists" in LANGUAGE.ops and "exists" not in learned
+    assert list(LANGUAGE.for_training(["exists"]).ops) == learned + ["exists"]
+    with pytest.raises(KeyError, match="teleport"):
+        LANGUAGE.for_training(["teleport"])
+
+
+def test_an_unknown_op_to_learn_is_one_error_line() -> None:
+    from typer.testing import CliRunner
+
+    from npqa.cli import app
+
+    result = CliRunner().invoke(app, ["oracle", "missing.tsv", "--tables-root", ".", "--with-op", "teleport"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith("error: --with-op: unknown op 'teleport'")
+
+
 def test_a_model_trained_before_the_new_ops_answers_without_them() -> None:
     names = [op.name for op in LANGUAGE]
     old = names[: names.index("not_match")]

@@ -61,3 +61,14 @@ def test_a_resumed_averaged_run_ends_where_an_uninterrupted_one_does(tmp_path: P
     b, _, _ = load_model(tmp_path / "split")
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.allclose(x, y, atol=1e-6), name
+
+
+def test_a_run_learns_the_default_op_set_and_with_ops_adds_one(tmp_path: Path) -> None:
+    import json
+
+    train(tiny_config(tmp_path / "a", epochs=1))
+    train(tiny_config(tmp_path / "b", epochs=1, with_ops=("exists",)))
+    ops_a = json.loads((tmp_path / "a" / "config.json").read_text())["ops"]
+    ops_b = json.loads((tmp_path / "b" / "config.json").read_text())["ops"]
+    assert "exists" not in ops_a
+    assert ops_b == ops_a + ["exists"]

@@ -147,6 +147,18 @@ def _progress() -> Any:
     )  # fmt: skip
 
 
+def training_language(with_op: Optional[list[str]]) -> Any:
+    """The op set a model learns (``npqa train``, ``npqa oracle``): the ops declared
+    ``learned`` plus the ``--with-op`` ones; an unknown name is an option error."""
+    from npqa.errors import OptionError
+    from npqa.grammars.ops import LANGUAGE
+
+    try:
+        return LANGUAGE.for_training(with_op or ())
+    except KeyError as err:
+        raise OptionError("--with-op", f"unknown op {err.args[0]!r} (one of: {', '.join(LANGUAGE.ops)})") from None
+
+
 def _count_lines(tsv: Path) -> int:
     from npqa.train.wtq import read_examples
 

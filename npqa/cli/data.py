@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 from typing_extensions import Annotated
 
-from npqa.cli.app import JsonOpt, TablesRootOpt, _count_lines, _print_json, _progress, command
+from npqa.cli.app import JsonOpt, TablesRootOpt, _count_lines, _print_json, _progress, command, training_language
 
 
 @command("score")
@@ -34,16 +35,17 @@ def oracle(
     data: Annotated[Path, typer.Argument(help="WTQ-style TSV.")],
     tables_root: TablesRootOpt,
     steps: Annotated[int, typer.Option("--steps", min=1, max=6, help="Program steps T (row steps + terminal).")] = 4,
+    with_op: Annotated[Optional[list[str]], typer.Option("--with-op", help="Also use this op, declared but not learned by default (as npqa train --with-op).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Oracle coverage: share of questions some emittable program answers right."""
-    from npqa.grammars.ops import LANGUAGE
+    """Oracle coverage: share of questions some program of the trained op set answers right."""
     from npqa.train.prepare import coverage
 
+    language = training_language(with_op)
     total = _count_lines(data)  # before the bar, so an input error prints one clean line
     with _progress() as progress:
         task = progress.add_task("oracle", total=total)
-        report = coverage(data, tables_root, steps, LANGUAGE, lambda: progress.advance(task))
+        report = coverage(data, tables_root, steps, language, lambda: progress.advance(task))
     if as_json:
         _print_json({"coverage": report.coverage, "covered": report.covered, "questions": report.questions,
                      "programs_median": report.programs_median, "ms_per_question": report.ms_per_question_median,

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 from typing_extensions import Annotated
 
-from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _count_lines, _print_json, _progress, command
+from npqa.cli.app import JsonOpt, ModelOpt, TablesRootOpt, _count_lines, _print_json, _progress, command, training_language
 from npqa.errors import DependencyError, OptionError, OutputError
 
 
@@ -41,6 +41,7 @@ def train(
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="CPU threads for torch and worker processes for data preparation (1 keeps a run steady on a shared machine); with --members, up to this many members train side by side, the threads shared; under torchrun, this machine's budget, shared by its ranks.")] = 2,
     batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Questions per training batch at most, over all ranks together under torchrun (default 32).")] = None,
     max_programs: Annotated[int, typer.Option("--max-programs", min=1, help="Consistent programs kept per question, best first by --rank.")] = 64,
+    with_op: Annotated[Optional[list[str]], typer.Option("--with-op", help="Also learn this op, declared but not learned by default (exists); repeatable.")] = None,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     _require_torch("train")
@@ -50,8 +51,9 @@ def train(
     if rank not in RANKS:
         raise OptionError("--rank", f"unknown ranking {rank!r} (one of: {', '.join(RANKS)})")
 
+    training_language(with_op)  # an unknown op is one line before any work
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads, max_programs=max_programs,
+                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads, max_programs=max_programs, with_ops=tuple(with_op or ()),
                       command="npqa " + " ".join(sys.argv[1:]), **({"batch": batch} if batch else {}))  # fmt: skip
     from npqa.train.distributed import PeerLost, launched
 

@@ -99,6 +99,12 @@ class OpSpec:
     #: (``reset``, ``same_as``, ``more_than``…): the executors intersect its ``hard``
     #: result with the start rows; its ``soft`` form multiplies by them itself
     from_start: bool = False
+    #: the model learns this op unless told otherwise (``npqa train`` trains on the
+    #: ops that have it, ``--with-op NAME`` adds one that has not): False for an op
+    #: declared for the programs people write (``npqa run``) that has not earned
+    #: its place in training by the rule of issue 12 (two seeds, neither dev
+    #: accuracy nor test-suite accuracy falls)
+    learned: bool = True
 
     def combine(self, rows: Any, passing: Any, summary: Any = None) -> Any:
         """A filter's result: carried rows AND (or, for a union, OR) the passing rows;
@@ -208,6 +214,15 @@ class Language:
         an older op set answers with (its ops are a part of ours). Raises
         ``KeyError`` naming an op this language does not have."""
         return Language({name: self.ops[name] for name in names})
+
+    def for_training(self, extra: Iterable[str] = ()) -> "Language":
+        """The ops a model learns: those declared ``learned``, plus ``extra`` ones
+        (in declaration order). Raises ``KeyError`` naming an op it does not have."""
+        wanted = set(extra)
+        missing = wanted - set(self.ops)
+        if missing:
+            raise KeyError(sorted(missing)[0])
+        return self.only(n for n, op in self.ops.items() if op.learned or n in wanted)
 
     def __getitem__(self, name: str) -> OpSpec:
         return self.ops[name]

@@ -71,6 +71,7 @@ class TrainConfig:
     mapo: float = 0.0  # > 0: weigh each question's likelihood by its consistent mass, clipped below at this (MAPO)
     act: bool = False  # adaptive computation time: the controller decides each program's row steps (ModelConfig.act)
     ponder: float = 0.01  # τ: weight of ACT's ponder cost N + 1 + R in the loss (with act only)
+    with_ops: tuple[str, ...] = ()  # ops declared not learned by default that this run learns too (Language.for_training)
     batch: int = TRAIN_BATCH  # questions per training batch at most (the whole batch, over all ranks, when distributed)
     command: str | None = None  # the command line that started the run, for the model card
 
@@ -127,7 +128,7 @@ def _prepare_shard(
     index = shard(range(len(examples)), dist)
     task = progress.add_task(f"prepare {label}", total=len(index), info="")
     items, stats = prepare_parallel(
-        [examples[i] for i in index], tables, vocab, LANGUAGE, cfg.steps, targets, cfg.max_programs, workers,
+        [examples[i] for i in index], tables, vocab, LANGUAGE.for_training(cfg.with_ops), cfg.steps, targets, cfg.max_programs, workers,
         lambda n: progress.advance(task, n), rank=cfg.rank,
     )  # fmt: skip
     return index, items, stats
@@ -219,8 +220,9 @@ class _Run:
         if dist.main:
             out.mkdir(parents=True, exist_ok=True)
         mconfig = ModelConfig(len(vocab), cfg.steps, cfg.embed_dim, cfg.hidden, cfg.dropout, cfg.word_dropout, cfg.act)
-        model = NeuralProgrammer(mconfig, LANGUAGE)
-        pad = [op.name for op in LANGUAGE].index(PAD_OP)
+        language = LANGUAGE.for_training(cfg.with_ops)
+        model = NeuralProgrammer(mconfig, language)
+        pad = [op.name for op in language].index(PAD_OP)
         optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         average = _Average(model, cfg.ema) if cfg.ema > 0 else None
         logs: list[EpochLog] = []
