@@ -208,6 +208,7 @@ class TableQA:
             items.append(prepare_item(session.table, q, self.vocab, self.model.language, rows=False))
         out = self._forward(items)
         decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
+        agreement = self._agreement(out, items, decoded)
         results = []
         for b, (item, cands) in enumerate(zip(items, decoded)):
             if not cands:  # no program type-checks on this table: nothing to show
@@ -217,7 +218,7 @@ class TableQA:
                 continue
             best = cands[0]
             sql = session.sql_text(best.program, self.model.language, dialect)
-            trust = assess(self.calibrator, item, best)
+            trust = assess(self.calibrator, item, best, agreement[b])
             withheld = min_confidence is not None and trust.confidence < min_confidence
             results.append(
                 AskResult(
@@ -243,6 +244,21 @@ class TableQA:
                 )
             )
         return results
+
+    def _agreement(self, out: Any, items: list[Any], decoded: list[Any]) -> list[float]:
+        """Per question, the share of an ensemble's members whose own best program
+        gives the ensemble's answer (1.0 for one model): a signal of the calibrator."""
+        from npqa.model.calibrate import member_agreement
+        from npqa.model.decode import decode_outputs
+
+        members = getattr(out, "members", None)
+        if not members:
+            return [1.0] * len(items)
+        own = [decode_outputs(m, o, items, top_k=1) for m, o in zip(self.model.members, members)]  # M × B × ≤1
+        return [
+            member_agreement(cands[0].answer.items if cands else (), [d[b][0].answer.items if d[b] else None for d in own])
+            for b, cands in enumerate(decoded)
+        ]
 
     def _forward(self, items: list[Any]) -> Any:
         """The controller's distributions for ``items`` (numpy or torch model)."""

@@ -65,6 +65,21 @@ def test_the_api_answers_with_an_ensemble(ensemble_dir: Path) -> None:
     assert result.program and 0.0 <= result.confidence <= 1.0
 
 
+def test_member_agreement_is_the_share_of_members_asked_alone_who_give_the_answer() -> None:
+    from npqa.model.files import default_model_dir, weight_dirs
+
+    questions = ["how many singles were released in 2010?", "which single came first?", "how many singles charted in poland?",
+                 "how many singles were not on an album?", "which year had the most singles?"]  # fmt: skip
+    together = TableQA.load(default_model_dir()).ask_many(str(TABLE), questions)
+    alone = [TableQA.load(d).ask_many(str(TABLE), questions) for d in weight_dirs(default_model_dir())]
+    assert len(alone) == 2
+    for q, res in enumerate(together):
+        share = sum(set(a[q].answer) == set(res.answer) for a in alone) / len(alone)
+        assert res.signals.member_agreement == share, questions[q]
+    assert {r.signals.member_agreement for r in together} == {0.5, 1.0}  # the shipped members differ on some
+    assert all(r.signals.member_agreement == 1.0 for r in alone[0])  # one model agrees with itself
+
+
 def test_torch_refuses_an_ensemble_in_one_line(ensemble_dir: Path) -> None:
     with pytest.raises(ModelError, match="numpy engine"):
         load_model(ensemble_dir)

@@ -114,11 +114,25 @@ class Signals:
     how_many: bool  # "how many" in the question
     total: bool  # "total" in the question
     yes_no: bool = False  # :func:`asks_yes_or_no`
+    member_agreement: float = 1.0  # share of an ensemble's members whose own best answer is the answer (1 for one model)
 
 
-def signals_of(item: Any, best: Any) -> Signals:
+def member_agreement(answer: Sequence[str], member_answers: Sequence[Sequence[str] | None]) -> float:
+    """The share of members whose own best answer (None: no program) is ``answer``,
+    as a set of items; 1.0 without members (one model).
+
+    >>> member_agreement(["3"], [["3"], ["4"]]), member_agreement(["a", "b"], [["b", "a"]]), member_agreement(["3"], [])
+    (0.5, 1.0, 1.0)
+    """
+    if not member_answers:
+        return 1.0
+    want = set(answer)
+    return sum(a is not None and set(a) == want for a in member_answers) / len(member_answers)
+
+
+def signals_of(item: Any, best: Any, agreement: float = 1.0) -> Signals:
     """The signals of ``best`` (a :class:`npqa.model.decode.Decoded`) for ``item``
-    (a :class:`npqa.model.inputs.Item`)."""
+    (a :class:`npqa.model.inputs.Item`); ``agreement`` is :func:`member_agreement`."""
     question = match_text(item.question)
     padded = f" {question} "
     items = list(best.answer.items)
@@ -152,6 +166,7 @@ def signals_of(item: Any, best: Any) -> Signals:
         how_many=" how many " in padded,
         total=" total " in padded,
         yes_no=asks_yes_or_no(item.question),
+        member_agreement=float(agreement),
     )
 
 
@@ -185,6 +200,7 @@ FEATURES: dict[str, Any] = {
     "total_count": lambda s: float(s.total and s.terminal == "count"),
     "exists": lambda s: float(s.terminal == "exists"),
     "yes_no_mismatch": lambda s: float(s.yes_no != (s.terminal == "exists")),
+    "members_disagree": lambda s: 1.0 - s.member_agreement,
 }
 """Every feature a calibrator may use, by the name ``calibration.json`` lists."""
 
@@ -489,9 +505,10 @@ def remarks_of(signals: Signals) -> tuple[str, ...]:
     return tuple(out)
 
 
-def assess(calibrator: Calibrator | None, item: Any, best: Any) -> Assessment:
-    """The confidence, band and remarks of ``best`` (a decoded program) for ``item``."""
-    signals = signals_of(item, best)
+def assess(calibrator: Calibrator | None, item: Any, best: Any, agreement: float = 1.0) -> Assessment:
+    """The confidence, band and remarks of ``best`` (a decoded program) for ``item``;
+    ``agreement`` is :func:`member_agreement` (1 for one model)."""
+    signals = signals_of(item, best, agreement)
     if calibrator is None:
         return Assessment(signals.program_prob, None, remarks_of(signals), signals)
     confidence = calibrator.confidence(signals)

@@ -46,10 +46,12 @@ class NumpyEnsemble:
 
     def forward(self, batch: Mapping[str, np.ndarray]) -> NumpyOutputs:
         """The members' distributions, averaged per step: op (B, T, O), column (B, T, O, C), constant (B, T, O, K),
-        attention (B, T, Q) and, with adaptive computation time, halting (B, T)."""
+        attention (B, T, Q) and, with adaptive computation time, halting (B, T); ``members`` keeps each
+        member's own (for how far they agree: :func:`npqa.model.calibrate.member_agreement`)."""
         outs = [m.forward(batch) for m in self.members]
         fields = ("op_probs", "col_probs", "const_probs", "attn", "halt")
-        return NumpyOutputs(*(None if getattr(outs[0], f) is None else np.mean([getattr(o, f) for o in outs], axis=0) for f in fields))
+        mean = (None if getattr(outs[0], f) is None else np.mean([getattr(o, f) for o in outs], axis=0) for f in fields)
+        return NumpyOutputs(*mean, members=tuple(outs))
 
 
 def load_numpy_model(directory: str | Path) -> tuple[NumpyProgrammer | NumpyEnsemble, Vocab, dict[str, Any]]:

@@ -47,6 +47,7 @@ class NumpyOutputs:
     const_probs: np.ndarray  # (B, T, O, K) per op, masked to the constants it accepts
     attn: np.ndarray | None = None  # (B, T, Q) the controller's attention over the question's words at each step
     halt: np.ndarray | None = None  # (B, T) ACT: p_k, the chance of halting after k row steps; None for fixed T
+    members: tuple["NumpyOutputs", ...] | None = None  # an ensemble's: each member's own distributions
 
 
 # -- numerics ----------------------------------------------------------------------------
