@@ -207,7 +207,10 @@ class TableQA:
             # rows=False: no soft execution here, so no per-row model arrays
             items.append(prepare_item(session.table, q, self.vocab, self.model.language, rows=False))
         out = self._forward(items)
-        decoded = decode_outputs(self.model, out, items, top_k=max(top, 1))
+        from npqa.model.calibrate import SIGNAL_PROGRAMS
+
+        # the `top` programs as a top-`top` decode finds them, and up to SIGNAL_PROGRAMS for the answer-mass signal
+        decoded = decode_outputs(self.model, out, items, top_k=max(top, SIGNAL_PROGRAMS), width=max(top, 1) + 2)
         agreement = self._agreement(out, items, decoded)
         results = []
         for b, (item, cands) in enumerate(zip(items, decoded)):
@@ -218,7 +221,7 @@ class TableQA:
                 continue
             best = cands[0]
             sql = session.sql_text(best.program, self.model.language, dialect)
-            trust = assess(self.calibrator, item, best, agreement[b])
+            trust = assess(self.calibrator, item, best, agreement[b], cands)
             withheld = min_confidence is not None and trust.confidence < min_confidence
             results.append(
                 AskResult(
@@ -228,7 +231,7 @@ class TableQA:
                     confidence=trust.confidence,
                     steps=self._steps(out, b, best, item),
                     alternatives=[] if withheld else [
-                        Alternative(c.text, c.confidence, list(c.answer.items), c.confidence) for c in cands[1:]
+                        Alternative(c.text, c.confidence, list(c.answer.items), c.confidence) for c in cands[1 : max(top, 1)]
                     ],
                     program_prob=best.confidence,
                     band=trust.band,

@@ -36,6 +36,7 @@ BANDS = (LIKELY_RIGHT, UNSURE, LIKELY_WRONG)
 ABSTAIN_THRESHOLDS = (0.3, 0.5, 0.7)  # eval's accuracy and coverage when answers below these are withheld
 LONG_LIST = 5  # an answer of more items than this, to a question asking for one thing, gets a remark
 FLOOR = 1e-6  # probabilities are floored here before their log
+SIGNAL_PROGRAMS = 8  # programs decoded for the answer-mass signal (Signals.answer_mass), each step's choices as wide as for one
 L2 = 3.0  # the logistic regression's penalty on standardised weights (1, 3 and 10 measure alike on dev)
 
 
@@ -114,6 +115,7 @@ class Signals:
     how_many: bool  # "how many" in the question
     total: bool  # "total" in the question
     yes_no: bool = False  # :func:`asks_yes_or_no`
+    answer_mass: float = 0.0  # summed probability of the most likely programs (SIGNAL_PROGRAMS) that give this answer
     member_agreement: float = 1.0  # share of an ensemble's members whose own best answer is the answer (1 for one model)
 
 
@@ -130,9 +132,10 @@ def member_agreement(answer: Sequence[str], member_answers: Sequence[Sequence[st
     return sum(a is not None and set(a) == want for a in member_answers) / len(member_answers)
 
 
-def signals_of(item: Any, best: Any, agreement: float = 1.0) -> Signals:
+def signals_of(item: Any, best: Any, agreement: float = 1.0, others: Sequence[Any] = ()) -> Signals:
     """The signals of ``best`` (a :class:`npqa.model.decode.Decoded`) for ``item``
-    (a :class:`npqa.model.inputs.Item`); ``agreement`` is :func:`member_agreement`."""
+    (a :class:`npqa.model.inputs.Item`); ``agreement`` is :func:`member_agreement`,
+    ``others`` the most likely programs decoded with it (``best`` among them or not)."""
     question = match_text(item.question)
     padded = f" {question} "
     items = list(best.answer.items)
@@ -166,6 +169,9 @@ def signals_of(item: Any, best: Any, agreement: float = 1.0) -> Signals:
         how_many=" how many " in padded,
         total=" total " in padded,
         yes_no=asks_yes_or_no(item.question),
+        answer_mass=float(best.confidence) + sum(
+            float(o.confidence) for o in others if o is not best and set(o.answer.items) == set(items)
+        ),
         member_agreement=float(agreement),
     )
 
@@ -201,6 +207,7 @@ FEATURES: dict[str, Any] = {
     "exists": lambda s: float(s.terminal == "exists"),
     "yes_no_mismatch": lambda s: float(s.yes_no != (s.terminal == "exists")),
     "members_disagree": lambda s: 1.0 - s.member_agreement,
+    "log_answer_mass": lambda s: _log(s.answer_mass),
 }
 """Every feature a calibrator may use, by the name ``calibration.json`` lists."""
 
@@ -505,10 +512,11 @@ def remarks_of(signals: Signals) -> tuple[str, ...]:
     return tuple(out)
 
 
-def assess(calibrator: Calibrator | None, item: Any, best: Any, agreement: float = 1.0) -> Assessment:
+def assess(calibrator: Calibrator | None, item: Any, best: Any, agreement: float = 1.0, others: Sequence[Any] = ()) -> Assessment:
     """The confidence, band and remarks of ``best`` (a decoded program) for ``item``;
-    ``agreement`` is :func:`member_agreement` (1 for one model)."""
-    signals = signals_of(item, best, agreement)
+    ``agreement`` is :func:`member_agreement` (1 for one model), ``others`` the
+    most likely programs decoded with it."""
+    signals = signals_of(item, best, agreement, others)
     if calibrator is None:
         return Assessment(signals.program_prob, None, remarks_of(signals), signals)
     confidence = calibrator.confidence(signals)

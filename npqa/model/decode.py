@@ -145,10 +145,14 @@ def decode(
     constants: Sequence[ConstValue],
     language: Language,
     top_k: int = 1,
+    width: int | None = None,
 ) -> list[Decoded]:
-    """The ``top_k`` most likely distinct canonical programs, executed."""
+    """The ``top_k`` most likely distinct canonical programs, executed, among the
+    combinations of each step's ``width`` most likely choices (default ``top_k`` + 2;
+    a narrower width finds the same first programs as a top-``width - 2`` decode,
+    and more after them cheaply)."""
     columns = [c.name for c in data.columns]
-    width = max(top_k, 1) + 2
+    width = width if width is not None else max(top_k, 1) + 2
     per_step = [
         step_choices(
             op_probs[t], col_probs[t], const_probs[t], col_mask, pair_mask, op_mask[t], language, columns, constants, width
@@ -188,7 +192,7 @@ def halting_step(halt: np.ndarray, spent: float = 1 - ACT_EPSILON) -> int:
     return int(np.argmax(done)) if done.any() else len(done) - 1
 
 
-def decode_outputs(model: Any, out: Any, items: Sequence[Any], top_k: int = 1) -> list[list[Decoded]]:
+def decode_outputs(model: Any, out: Any, items: Sequence[Any], top_k: int = 1, width: int | None = None) -> list[list[Decoded]]:
     """Decoded programs for a batch of prepared items (:class:`npqa.model.inputs.Item`).
 
     ``model`` is the torch model or its numpy twin (:mod:`npqa.model.npcontroller`): only its
@@ -216,6 +220,7 @@ def decode_outputs(model: Any, out: Any, items: Sequence[Any], top_k: int = 1) -
                 it.constants,
                 model.language,
                 top_k=top_k,
+                width=width,
             )
         )
     return results
