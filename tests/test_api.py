@@ -221,3 +221,23 @@ def test_ask_on_the_command_line_never_imports_torch(tmp_path_factory: pytest.Te
     done = subprocess.run([sys.executable, "-c", code, str(TABLE), QUESTION, str(model)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(json.loads(done.stdout)) >= ASK_FIELDS
+
+
+def test_a_wide_signal_decode_keeps_the_first_program_and_its_runner_up() -> None:
+    """The answer-mass signal decodes 8 programs at a top-1 width: the first program,
+    its probability and its runner-up are the top-1 decode's."""
+    from npqa.model.decode import decode_outputs
+    from npqa.model.inputs import prepare_item
+    from npqa.table.read import load_table
+
+    qa = TableQA.load()
+    table = load_table(str(TABLE))
+    questions = ["how many singles were released in 2010?", "which single came first?", "how many singles charted in poland?",
+                 "which year had the most singles?", "what album is wiosna from?"]  # fmt: skip
+    items = [prepare_item(table, q, qa.vocab, qa.model.language, rows=False) for q in questions]
+    out = qa._forward(items)
+    one = decode_outputs(qa.model, out, items, top_k=1)
+    wide = decode_outputs(qa.model, out, items, top_k=8, width=3)
+    for a, b in zip(one, wide):
+        assert (a[0].text, a[0].confidence, a[0].runner_up) == (b[0].text, b[0].confidence, b[0].runner_up)
+        assert len(b) >= len(a) and len({d.text for d in b}) == len(b)

@@ -255,6 +255,11 @@ def test_signals_of_a_looked_up_answer_that_repeats_the_question() -> None:
     assert (s.program_prob, s.runner_up_prob, s.min_step_prob) == (0.324, 0.2, 0.5)
     assert (s.n_items, s.terminal, s.real_steps, s.n_rows) == (1, "print", 2, 3)
     assert s.used_column_match > s.unused_column_match  # "city" is in the question, "population" is not
+    # the answer's mass: its own probability plus that of other programs giving the same answer
+    same = replace(best, confidence=0.1)
+    other = replace(best, confidence=0.05, answer=replace(run.answer, items=("Lima",)))
+    assert signals_of(item, best, others=[best, same, other]).answer_mass == pytest.approx(0.424)
+    assert signals_of(item, best).answer_mass == 0.324
 
 
 # ---------------------------------------------------------------------------- API and command line
