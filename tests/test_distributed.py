@@ -68,13 +68,13 @@ def run_ranks(cfg: TrainConfig, world: int, cwds: list[Path] | None = None) -> l
 
 
 def tiny_items() -> list:
-    """The tiny questions, linked and encoded (no targets), in the file's order."""
+    """The tiny questions, linked and encoded (no targets) for the trained op set, in the file's order."""
     from npqa.grammars.ops import LANGUAGE
     from npqa.model.features import Vocab
     from npqa.train.prepare import load_split, prepare, vocab_texts
 
     examples, tables = load_split(TINY_TSV, TINY)
-    items, _ = prepare(examples, tables, Vocab.build(vocab_texts(examples, tables)), LANGUAGE, 4, False)
+    items, _ = prepare(examples, tables, Vocab.build(vocab_texts(examples, tables)), LANGUAGE.for_training(), 4, False)
     return items
 
 
