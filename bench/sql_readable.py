@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent.parent
 
 def agrees(rows: list[object], answer: list[str], result: Result) -> bool:
     """Whether SQLite's first-column ``rows`` say what the executor's ``answer`` says."""
-    if result is Result.CELLS:
+    if result.is_text:
         return rows == answer
     values = [v for v in rows if v is not None]
     if not answer:

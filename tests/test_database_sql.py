@@ -127,7 +127,7 @@ def check_law(tmp_path: Path, dialect: str, spec: dict[str, Any], data: st.DataO
     answer = execute(program, table, LANGUAGE)
     sql = renderer(table).to_sql(program, LANGUAGE)
     got = run(path, dialect, sql.text)
-    if answer.kind in ("cells", "word"):
+    if answer.is_text:
         agrees = [v[1] if isinstance(v, tuple) else v for v in got] == list(answer.items)
     else:
         numbers = [float(v[0]) for v in got if v is not None]

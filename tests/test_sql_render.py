@@ -112,7 +112,7 @@ def test_program_renders_to_this_sql_and_sqlite_agrees(program: str, expected: s
     assert sql == expected
     answer = execute(prog, data, LANGUAGE)
     got = [row[0] for row in conn.execute(sql).fetchall()]
-    if answer.kind in ("cells", "word"):
+    if answer.is_text:
         assert got == list(answer.items)
     else:
         assert [float(g) for g in got] == [float(a) for a in answer.items]

@@ -33,6 +33,11 @@ class Answer:
     items: tuple[str, ...]
     kind: str  # "cells" | "number" | "word" (yes or no) | "none"
 
+    @property
+    def is_text(self) -> bool:
+        """Whether the items are text (cells, or the word yes or no), not a number."""
+        return self.kind in ("cells", "word")
+
 
 @dataclass(frozen=True)
 class Trace:

@@ -67,6 +67,11 @@ class Result(str, Enum):
     CELLS = "cells"
     YES_NO = "yes_no"  # the word yes or no (``exists``); no soft form: it adds nothing to the soft outputs
 
+    @property
+    def is_text(self) -> bool:
+        """Whether the answer is text items (cells, or the word yes or no), not a number."""
+        return self in (Result.CELLS, Result.YES_NO)
+
 
 @dataclass(frozen=True)
 class OpSpec:
