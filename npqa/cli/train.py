@@ -31,6 +31,8 @@ def train(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 0,
     hidden: Annotated[int, typer.Option("--hidden", min=4, help="Hidden size of the controller.")] = 128,
     embed_dim: Annotated[int, typer.Option("--embed-dim", min=4, help="Word embedding size.")] = 64,
+    dropout: Annotated[float, typer.Option("--dropout", min=0.0, max=0.9, help="Dropout on the encoder's outputs and the controller's state.")] = 0.2,
+    weight_decay: Annotated[float, typer.Option("--weight-decay", min=0.0, help="Decoupled weight decay (AdamW) at this rate; 0: plain Adam.")] = 0.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in --out.")] = False,
     soft_weight: Annotated[float, typer.Option("--soft-weight", help="Weight of the soft (Neural Programmer) loss.")] = 0.1,
     ema: Annotated[float, typer.Option("--ema", min=0.0, max=0.99999, help="Decay of a moving average of the weights, evaluated and saved instead (0: off).")] = 0.0,
@@ -53,7 +55,7 @@ def train(
 
     training_language(with_op)  # an unknown op is one line before any work
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads, max_programs=max_programs, with_ops=tuple(with_op or ()),
+                      soft_weight=soft_weight, hidden=hidden, dropout=dropout, weight_decay=weight_decay, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, act=act, threads=threads, max_programs=max_programs, with_ops=tuple(with_op or ()),
                       command="npqa " + " ".join(sys.argv[1:]), **({"batch": batch} if batch else {}))  # fmt: skip
     from npqa.train.distributed import PeerLost, launched
 

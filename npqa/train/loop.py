@@ -55,6 +55,7 @@ class TrainConfig:
     epochs: int = 12
     seed: int = 0
     lr: float = 2e-3
+    weight_decay: float = 0.0  # > 0: AdamW's decoupled weight decay at this rate (0: plain Adam)
     clip: float = 5.0  # gradient norm clip
     soft_weight: float = 0.1  # weight of the Neural Programmer's soft loss beside the program likelihood
     max_programs: int = 64  # consistent programs kept per question (shortest first)
@@ -223,7 +224,11 @@ class _Run:
         language = LANGUAGE.for_training(cfg.with_ops)
         model = NeuralProgrammer(mconfig, language)
         pad = [op.name for op in language].index(PAD_OP)
-        optim = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        optim = (
+            torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+            if cfg.weight_decay > 0
+            else torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        )
         average = _Average(model, cfg.ema) if cfg.ema > 0 else None
         logs: list[EpochLog] = []
         start_epoch, best = 0, -1.0
