@@ -39,6 +39,10 @@ Semantics worth knowing
   carried rows as "the row named" and pick among the start rows: the *other*
   rows with the same text, the rows beyond every carried value.
 * ``count_distinct`` counts the different non-empty texts of the carried rows.
+* ``longest_run`` is the length of the longest run of carried rows next to each
+  other in table order (0 for none; a row left out of the start rows breaks a
+  run). It has no soft form, and it is ``cued``: the oracle offers it only to
+  questions whose words trigger it ("consecutive", "streak", "in a row"…).
 * ``exists`` answers the word ``yes`` when any row is carried, else ``no``; it
   has no soft form (no soft target is a word), and the oracle does not offer it
   on the start rows themselves (``exists(reset)`` says yes whatever was asked).
@@ -491,6 +495,41 @@ _declare(
     hard=_count_distinct_hard,
     soft=count_distinct_soft,
     sql=lambda ctx: ctx.select(exp.Count(this=exp.Distinct(expressions=[ctx.col.text])), ctx.nonempty()),
+)
+
+
+def _longest_run_hard(rows: np.ndarray, column: Any) -> np.ndarray:
+    """float (...): the most carried rows standing next to each other in table order."""
+    position = np.arange(1, rows.shape[-1] + 1)  # (R,) 1-based
+    gap = np.maximum.accumulate(np.where(rows, 0, position), axis=-1)  # (..., R): the last row not carried, up to here
+    run = position - gap  # (..., R): carried rows ending here
+    return run.max(axis=-1, initial=0).astype(np.float64)
+
+
+def _longest_run_sql(ctx: Any) -> Any:
+    """Gaps and islands: consecutive carried rows share ``"row#" - ROW_NUMBER()``;
+    the answer is the largest group (0 when no row is carried)::
+
+        SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM (
+          SELECT "row#" - ROW_NUMBER() OVER (ORDER BY "row#") AS run FROM t WHERE …) GROUP BY run)
+    """
+    name = lambda text: exp.to_identifier(text, quoted=True)  # noqa: E731
+    numbered = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=ctx.row, nulls_first=True)]))
+    runs = ctx.select(exp.alias_(exp.Sub(this=ctx.row, expression=numbered), name("run")))
+    count = exp.alias_(exp.Count(this=exp.Star()), name("n"))
+    lengths = exp.select(count).from_(runs.subquery(name("runs"))).group_by(exp.column(name("run")))
+    longest = exp.Coalesce(this=exp.Max(this=exp.column(name("n"))), expressions=[exp.Literal.number(0)])
+    return exp.select(longest).from_(lengths.subquery(name("lengths")))
+
+
+_declare(
+    name="longest_run",
+    role=Role.TERMINAL,
+    result=Result.NUMBER,
+    doc="the most carried rows in a row (how many consecutive wins, the longest streak)",
+    cued=True,  # on most row sets it gives a small count by chance: offered to "consecutive", "streak"… only
+    hard=_longest_run_hard,
+    sql=_longest_run_sql,
 )
 
 

@@ -1,6 +1,6 @@
 """The ops added for what questions ask (issue 12, part C): negation, non-empty
 cells, "the same X as Y", "more/less than Y", counting different values, and
-yes/no answers.
+yes/no answers; and the longest run of carried rows (streaks).
 Each is run by the executor and by its SQL on a small table drawn here; the
 property tests (test_sql_agreement, test_soft_executor) check them on random
 tables too."""
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from npqa.errors import ModelError
 from npqa.grammars.ops import LANGUAGE
@@ -162,8 +165,77 @@ def test_a_model_naming_an_unknown_op_is_refused() -> None:
         ("more_than", "how many nations won more gold than japan?"),
         ("count_distinct", "how many different coaches are there?"),
         ("exists", "did india win any gold?"),
+        ("longest_run", "how many consecutive wins did they have?"),
     ],
 )
 def test_each_new_op_has_trigger_words(op: str, question: str) -> None:
     assert triggered(op, question.rstrip("?").split())
     assert not triggered(op, "who is listed first".split()) or op == "nonempty"
+
+
+def season() -> Table:
+    """
+    | Game | Result | Opponent |
+    |------|--------|----------|
+    | 1    | W      | Ajax     |
+    | 2    | W      | Boca     |
+    | 3    | L      | Celtic   |
+    | 4    | W      | Ajax     |
+    | 5    | W      | Boca     |
+    | 6    | W      | Derby    |
+    | 7    | L      | Ajax     |
+    """
+    return Table(
+        [
+            make_column("Game", [str(i) for i in range(1, 8)]),
+            make_column("Result", ["W", "W", "L", "W", "W", "W", "L"]),
+            make_column("Opponent", ["Ajax", "Boca", "Celtic", "Ajax", "Boca", "Derby", "Ajax"]),
+        ],
+        "<test>",
+    )
+
+
+def season_answer(program: str) -> tuple[str, ...]:
+    """The executor's answer on :func:`season`, after checking that SQLite's agrees."""
+    data = season()
+    prog = parse(program, LANGUAGE)
+    got = execute(prog, data, LANGUAGE).items
+    conn = sqlite3.connect(":memory:")
+    (value,) = conn.execute(render(prog, write_sqlite(data, conn), LANGUAGE)).fetchone()
+    assert (str(value),) == got, (program, value, got)
+    return got
+
+
+def test_longest_run_is_the_longest_streak_of_carried_rows() -> None:
+    # "what was the team's longest winning streak?" (five wins, at most three in a row)
+    assert season_answer('longest_run(word_match(reset, "Result", "w"))') == ("3",)
+
+
+def test_longest_run_of_rows_apart_is_one() -> None:
+    # "how many consecutive games against ajax?": games 1, 4 and 7
+    assert season_answer('longest_run(word_match(reset, "Opponent", "ajax"))') == ("1",)
+
+
+def test_longest_run_of_no_rows_is_zero() -> None:
+    assert season_answer('longest_run(word_match(reset, "Opponent", "everton"))') == ("0",)
+
+
+@given(st.lists(st.booleans(), max_size=12))
+def test_longest_run_is_the_longest_block_of_trues(flags: list[bool]) -> None:
+    rows = np.array(flags, dtype=bool)
+    blocks = "".join("1" if f else "0" for f in flags).split("0")
+    assert LANGUAGE["longest_run"].hard(rows, None) == max(map(len, blocks))
+    assert LANGUAGE["longest_run"].hard(rows[None, :], None).shape == (1,)
+
+
+def test_the_oracle_offers_longest_run_only_to_questions_that_trigger_it() -> None:
+    data = season()
+
+    def ops_found(question: str) -> set[str]:
+        words = question.rstrip("?").split()
+        language = LANGUAGE.for_training().cued(lambda op: triggered(op, words))
+        return {p.terminal.op for p in consistent(data, ["w"], gold(["3"]), language, 2).programs}
+
+    assert "longest_run" in ops_found("what was the longest winning streak?")
+    assert "longest_run" in ops_found("how many games in a row did they win?")
+    assert "longest_run" not in ops_found("how many games did they win?")

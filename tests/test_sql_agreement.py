@@ -167,7 +167,8 @@ def test_rows_written_a_chunk_at_a_time_equal_rows_written_at_once(monkeypatch) 
     assert len(dumps[0]) == 5
 
 
-ORDER_OPS = {"first", "last", "previous", "next"}
+ORDER_OPS = {"first", "last", "previous", "next", "longest_run"}
+NESTED_TERMINALS = {"longest_run"}  # terminals whose own SELECT groups a subquery (gaps and islands)
 IDENTITY_OPS = {"same_as"}  # ops that tell the carried rows from the others by "row#"
 REREAD_OPS = {"argmax", "argmin", "mode", "same_as"}  # ops that read the carried rows twice
 
@@ -180,14 +181,15 @@ def test_sql_is_as_simple_as_the_program(draw: st.DataObject) -> None:
     when order matters (an order op, or cells printed in row order) or a row's
     identity does (``same_as`` leaves out the carried rows); a CTE only
     where an op reading the carried rows twice meets rows whose condition holds a
-    subquery; and no subquery is ever written twice (the query grows linearly)."""
+    subquery; and no subquery is ever written twice (the query grows linearly).
+    ``longest_run`` is the one terminal that needs subqueries of its own."""
     data = draw.draw(tables())
     program = draw.draw(random_programs(data.column_kinds, constants_of(data), max_row_steps=3))
     schema = Schema.of_table(data)
     tree = program_sql(program, schema, LANGUAGE)
     ops = [s.op for s in program.steps]
     spec = {op.name: op for op in LANGUAGE}
-    if all(spec[op].condition for op in ops[:-1]):
+    if all(spec[op].condition for op in ops[:-1]) and ops[-1] not in NESTED_TERMINALS:
         assert tree.find(exp.Subquery) is None and tree.find(exp.With) is None, tree.sql()
     reads_row = any(c.name == schema.row for c in tree.find_all(exp.Column))
     if reads_row:

@@ -97,6 +97,8 @@ CASES = [
      'SELECT COUNT(DISTINCT "Year") FROM "t" WHERE "Year" <> \'\''),
     ('exists(more_than(word_match(reset, "Team", "saskatoon"), "Year"))',
      'SELECT CASE WHEN COUNT(*) > 0 THEN \'yes\' ELSE \'no\' END FROM "t" WHERE "Year.num" > (SELECT MAX("Year.num") FROM "t" WHERE "Team.words" LIKE \'% saskatoon %\')'),
+    ('longest_run(word_match(reset, "Team", "lakers"))',
+     'SELECT COALESCE(MAX("n"), 0) FROM (SELECT COUNT(*) AS "n" FROM (SELECT "row#" - ROW_NUMBER() OVER (ORDER BY "row#") AS "run" FROM "t" WHERE "Team.words" LIKE \'% lakers %\') AS "runs" GROUP BY "run") AS "lengths"'),
     ('exists(greater(reset, "Year", 2005))',
      'SELECT CASE WHEN COUNT(*) > 0 THEN \'yes\' ELSE \'no\' END FROM "t" WHERE "Year.num" > 2005'),
 ]

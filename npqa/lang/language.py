@@ -110,6 +110,12 @@ class OpSpec:
     #: its place in training by the rule of issue 12 (two seeds, neither dev
     #: accuracy nor test-suite accuracy falls)
     learned: bool = True
+    #: the oracle offers this op, when it looks for the programs to train on, only
+    #: to questions whose words trigger it (``npqa.train.triggers``): for an op
+    #: whose answers are common by chance (``longest_run`` gives a small whole
+    #: number on most row sets, so most ``how many`` questions would gain
+    #: spurious programs). People and the model may use it anywhere.
+    cued: bool = False
 
     def combine(self, rows: Any, passing: Any, summary: Any = None) -> Any:
         """A filter's result: carried rows AND (or, for a union, OR) the passing rows;
@@ -228,6 +234,11 @@ class Language:
         if missing:
             raise KeyError(sorted(missing)[0])
         return self.only(n for n, op in self.ops.items() if op.learned or n in wanted)
+
+    def cued(self, triggered: Callable[[str], bool]) -> "Language":
+        """The ops the oracle offers for one question: every op but the ``cued``
+        ones its words do not trigger (``triggered(name)`` is False)."""
+        return self.only(n for n, op in self.ops.items() if not op.cued or triggered(n))
 
     def __getitem__(self, name: str) -> OpSpec:
         return self.ops[name]

@@ -24,7 +24,7 @@ from npqa.model.inputs import Item, prepare_item
 from npqa.question.link import read_question
 from npqa.table.column import Table
 from npqa.train.targets import DataStats, answer_targets, gold
-from npqa.train.triggers import untriggered_ops
+from npqa.train.triggers import triggered, untriggered_ops
 from npqa.train.wtq import Example, load_examples_with_tables
 
 
@@ -92,9 +92,9 @@ def _add_targets(
     enc.cells = tgt.cells
     enc.scalar = tgt.scalar
     enc.meta["kind"] = tgt.kind
-    found = consistent(table, item.constants, gold(item.answers), language, steps)
-    key = RANKS[rank]
     words = item.linked.question.tokens
+    found = consistent(table, item.constants, gold(item.answers), language.cued(lambda op: triggered(op, words)), steps)
+    key = RANKS[rank]
     ranked = sorted(found.programs, key=lambda p: key(p, words))[:max_programs]
     idx = [program_indices(p, table, item.constants, language, steps) for p in ranked]
     idx = [i for i in idx if i is not None]
@@ -227,7 +227,7 @@ def coverage(
     for ex, table in each_example(tsv, tables_root, on_item):
         t0 = time.perf_counter()
         linked = read_question(ex.question, table)
-        result = consistent(table, [c.value for c in linked.constants], gold(ex.answers), language, steps)
+        result = consistent(table, [c.value for c in linked.constants], gold(ex.answers), language.cued(lambda op: triggered(op, linked.question.tokens)), steps)
         times.append((time.perf_counter() - t0) * 1000)
         if result.covered:
             counts.append(result.n_programs)

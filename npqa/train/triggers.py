@@ -58,6 +58,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "less_than": _COMPARE_LESS + ["than"],
         "count_distinct": "different distinct unique various kinds types separate individual".split(),
         "exists": "did does do ever any yes no true false whether".split(),
+        "longest_run": "consecutive consecutively consective successive streak straight row".split(),
     }.items()
 }
 
