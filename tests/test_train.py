@@ -2,6 +2,7 @@
 questions overfit, a seed gives the same run twice. No full training here."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -81,3 +82,9 @@ def test_weight_decay_pulls_the_weights_toward_zero(tmp_path: Path) -> None:
     decayed, _, _ = load_model(tmp_path / "decayed")
     norm = lambda m: sum(float(p.norm()) ** 2 for p in m.parameters())  # noqa: E731
     assert norm(decayed) < 0.9 * norm(plain), (norm(decayed), norm(plain))
+
+
+def test_the_model_id_names_the_options_that_change_what_is_learned(tmp_path: Path) -> None:
+    train(tiny_config(tmp_path / "m", epochs=1, max_programs=256, weight_decay=0.1))
+    card = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert card["model_id"].endswith("-e1-p256-wd0.1"), card["model_id"]

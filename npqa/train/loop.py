@@ -77,6 +77,14 @@ class TrainConfig:
     command: str | None = None  # the command line that started the run, for the model card
 
 
+def _recipe_tag(cfg: TrainConfig) -> str:
+    """The model id's mark of the options that change what is learned, when not
+    at their defaults: ``-p256`` (consistent programs kept), ``-wd0.1`` (weight decay)."""
+    default = TrainConfig("", "", "")
+    tag = f"-p{cfg.max_programs}" if cfg.max_programs != default.max_programs else ""
+    return tag + (f"-wd{cfg.weight_decay:g}" if cfg.weight_decay != default.weight_decay else "")
+
+
 @dataclass
 class EpochLog:
     epoch: int
@@ -280,7 +288,7 @@ class _Run:
                 f"{log.examples_per_s:.0f} ex/s, {secs:.0f}s" + (f", dev accuracy {dev_acc:.4f}" if dev_acc is not None else "")
             )
             card = {
-                "model_id": f"npqa-{Path(cfg.train).stem}-seed{seed}-e{epoch}",
+                "model_id": f"npqa-{Path(cfg.train).stem}-seed{seed}-e{epoch}{_recipe_tag(cfg)}",
                 "training": {
                     "command": cfg.command,
                     "config": asdict(cfg),
@@ -305,7 +313,7 @@ class _Run:
         from npqa.model.ensemble import write_ensemble
 
         cfg, dist = self.cfg, self.dist
-        card = {"model_id": f"npqa-{Path(cfg.train).stem}-seed{cfg.seed}-x{len(names)}-e{cfg.epochs}",
+        card = {"model_id": f"npqa-{Path(cfg.train).stem}-seed{cfg.seed}-x{len(names)}-e{cfg.epochs}{_recipe_tag(cfg)}",
                 "training": {"command": cfg.command, "config": asdict(cfg), "prep": self.prep}}  # fmt: skip
         if dist.main:
             write_ensemble(out, names, card)
