@@ -93,7 +93,8 @@ def _add_targets(
     enc.scalar = tgt.scalar
     enc.meta["kind"] = tgt.kind
     words = item.linked.question.tokens
-    found = consistent(table, item.constants, gold(item.answers), language.cued(lambda op: triggered(op, words)), steps)
+    offered = language.cued(lambda op: triggered(op, words))  # the ops the oracle may use for this question
+    found = consistent(table, item.constants, gold(item.answers), offered, steps)
     key = RANKS[rank]
     ranked = sorted(found.programs, key=lambda p: key(p, words))[:max_programs]
     idx = [program_indices(p, table, item.constants, language, steps) for p in ranked]
@@ -227,7 +228,8 @@ def coverage(
     for ex, table in each_example(tsv, tables_root, on_item):
         t0 = time.perf_counter()
         linked = read_question(ex.question, table)
-        result = consistent(table, [c.value for c in linked.constants], gold(ex.answers), language.cued(lambda op: triggered(op, linked.question.tokens)), steps)
+        offered = language.cued(lambda op: triggered(op, linked.question.tokens))
+        result = consistent(table, [c.value for c in linked.constants], gold(ex.answers), offered, steps)
         times.append((time.perf_counter() - t0) * 1000)
         if result.covered:
             counts.append(result.n_programs)
