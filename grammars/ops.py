@@ -42,7 +42,8 @@ Semantics worth knowing
 * ``longest_run`` is the length of the longest run of carried rows next to each
   other in table order (0 for none; a row left out of the start rows breaks a
   run). It has no soft form, and it is ``cued``: the oracle offers it only to
-  questions whose words trigger it ("consecutive", "streak", "in a row"…).
+  questions whose words trigger it ("consecutive", "streak", "in a row"…). It
+  is not ``learned`` by default: ``npqa train --with-op longest_run`` adds it.
 * ``exists`` answers the word ``yes`` when any row is carried, else ``no``; it
   has no soft form (no soft target is a word), and the oracle does not offer it
   on the start rows themselves (``exists(reset)`` says yes whatever was asked).
@@ -528,6 +529,7 @@ _declare(
     result=Result.NUMBER,
     doc="the most carried rows in a row (how many consecutive wins, the longest streak)",
     cued=True,  # on most row sets it gives a small count by chance: offered to "consecutive", "streak"… only
+    learned=False,  # two seeds on split 1: dev +0.35 points, test-suite accuracy -2.0 (BENCHMARKS.md)
     hard=_longest_run_hard,
     sql=_longest_run_sql,
 )

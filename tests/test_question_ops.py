@@ -129,7 +129,7 @@ def test_the_oracle_offers_exists_for_yes_and_no_but_never_on_the_start_rows() -
 
 def test_exists_is_declared_but_not_learned_unless_asked_for() -> None:
     learned = list(LANGUAGE.for_training().ops)
-    assert "exists" in LANGUAGE.ops and "exists" not in learned
+    assert "exists" in LANGUAGE.ops and "exists" not in learned and "longest_run" not in learned
     assert list(LANGUAGE.for_training(["exists"]).ops) == learned + ["exists"]
     with pytest.raises(KeyError, match="teleport"):
         LANGUAGE.for_training(["teleport"])
@@ -233,7 +233,7 @@ def test_the_oracle_offers_longest_run_only_to_questions_that_trigger_it() -> No
 
     def ops_found(question: str) -> set[str]:
         words = question.rstrip("?").split()
-        language = LANGUAGE.for_training().cued(lambda op: triggered(op, words))
+        language = LANGUAGE.for_training(["longest_run"]).cued(lambda op: triggered(op, words))
         return {p.terminal.op for p in consistent(data, ["w"], gold(["3"]), language, 2).programs}
 
     assert "longest_run" in ops_found("what was the longest winning streak?")

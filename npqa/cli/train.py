@@ -43,7 +43,7 @@ def train(
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="CPU threads for torch and worker processes for data preparation (1 keeps a run steady on a shared machine); with --members, up to this many members train side by side, the threads shared; under torchrun, this machine's budget, shared by its ranks.")] = 2,
     batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Questions per training batch at most, over all ranks together under torchrun (default 32).")] = None,
     max_programs: Annotated[int, typer.Option("--max-programs", min=1, help="Consistent programs kept per question, best first by --rank.")] = 64,
-    with_op: Annotated[Optional[list[str]], typer.Option("--with-op", help="Also learn this op, declared but not learned by default (exists); repeatable.")] = None,
+    with_op: Annotated[Optional[list[str]], typer.Option("--with-op", help="Also learn this op, declared but not learned by default (exists, longest_run); repeatable.")] = None,
 ) -> None:
     """Train a model from question-answer pairs (WTQ format)."""
     _require_torch("train")
