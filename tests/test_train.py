@@ -80,7 +80,7 @@ def test_weight_decay_pulls_the_weights_toward_zero(tmp_path: Path) -> None:
     train(tiny_config(tmp_path / "decayed", epochs=3, seed=1, lr=1e-2, weight_decay=5.0))
     plain, _, _ = load_model(tmp_path / "plain")
     decayed, _, _ = load_model(tmp_path / "decayed")
-    norm = lambda m: sum(float(p.norm()) ** 2 for p in m.parameters())  # noqa: E731
+    norm = lambda m: sum(float(p.detach().norm()) ** 2 for p in m.parameters())  # noqa: E731
     assert norm(decayed) < 0.9 * norm(plain), (norm(decayed), norm(plain))
 
 
