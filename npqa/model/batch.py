@@ -93,7 +93,8 @@ def collate_arrays(batch: Sequence[Encoded], keys: Sequence[str] | None = None) 
 
 
 def _targets(batch: Sequence[Encoded], R: int, C: int) -> dict[str, np.ndarray]:
-    """The training targets, padded: scalar (B,), cells (B, R, C), programs (B, P, T, 3), program_valid (B, P)."""
+    """The training targets, padded: scalar (B,), cells (B, R, C), programs (B, P, T, 3), program_valid (B, P),
+    program_rank (B, P; 0 where a program has none)."""
     B = len(batch)
     cells = np.zeros((B, R, C), dtype=np.float32)
     for b, e in enumerate(batch):
@@ -103,12 +104,15 @@ def _targets(batch: Sequence[Encoded], R: int, C: int) -> dict[str, np.ndarray]:
     T = next((e.programs.shape[1] for e in batch if e.programs is not None and len(e.programs)), 1)
     progs = np.full((B, P, T, 3), -1, dtype=np.int64)
     pvalid = np.zeros((B, P), dtype=bool)
+    prank = np.zeros((B, P), dtype=np.float32)
     for b, e in enumerate(batch):
         if e.programs is not None and len(e.programs):
             progs[b, : len(e.programs)] = e.programs
             pvalid[b, : len(e.programs)] = True
+            if e.program_rank is not None:
+                prank[b, : len(e.program_rank)] = e.program_rank
     scalar = np.array([e.scalar for e in batch], dtype=np.float32)
-    return {"scalar": scalar, "cells": cells, "programs": progs, "program_valid": pvalid}
+    return {"scalar": scalar, "cells": cells, "programs": progs, "program_valid": pvalid, "program_rank": prank}
 
 
 def collate_numpy(batch: Sequence[Encoded]) -> dict[str, np.ndarray]:

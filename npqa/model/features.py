@@ -87,6 +87,7 @@ class Encoded:
     scalar: float = math.nan  # the gold number, when the answer is one
     cells: np.ndarray | None = None  # bool (R, C) cells matching the gold answer
     programs: np.ndarray | None = None  # int64 (P, T, 3) consistent programs: (op, column, constant), -1 = none
+    program_rank: np.ndarray | None = None  # float32 (P,) each program's rank (npqa.train.prepare.RANKS), lower first
     meta: dict = field(default_factory=dict)
 
 

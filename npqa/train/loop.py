@@ -70,6 +70,7 @@ class TrainConfig:
     members: int = 1  # > 1: an ensemble of this many models (seeds seed, seed+1, …) on the same prepared data
     rank: str = "shortest"  # which consistent programs to train on: "shortest" or "triggers" (npqa.train.prepare.RANKS)
     mapo: float = 0.0  # > 0: weigh each question's likelihood by its consistent mass, clipped below at this (MAPO)
+    prior: float = 0.0  # β > 0: each consistent program counts exp(-β · rank) in the likelihood (npqa.train.loss)
     act: bool = False  # adaptive computation time: the controller decides each program's row steps (ModelConfig.act)
     ponder: float = 0.01  # τ: weight of ACT's ponder cost N + 1 + R in the loss (with act only)
     with_ops: tuple[str, ...] = ()  # ops declared not learned by default that this run learns too (Language.for_training)
@@ -79,10 +80,12 @@ class TrainConfig:
 
 def _recipe_tag(cfg: TrainConfig) -> str:
     """The model id's mark of the options that change what is learned, when not
-    at their defaults: ``-p256`` (consistent programs kept), ``-wd0.1`` (weight decay)."""
+    at their defaults: ``-p256`` (consistent programs kept), ``-wd0.1`` (weight decay),
+    ``-pr1`` (the programs' prior)."""
     default = TrainConfig("", "", "")
     tag = f"-p{cfg.max_programs}" if cfg.max_programs != default.max_programs else ""
-    return tag + (f"-wd{cfg.weight_decay:g}" if cfg.weight_decay != default.weight_decay else "")
+    tag += f"-wd{cfg.weight_decay:g}" if cfg.weight_decay != default.weight_decay else ""
+    return tag + (f"-pr{cfg.prior:g}" if cfg.prior != default.prior else "")
 
 
 @dataclass
@@ -254,7 +257,7 @@ class _Run:
             t0, seen, total_loss, total_mml, total_soft, total_ponder, n_batches = time.time(), 0, 0.0, 0.0, 0.0, 0.0, 0
             for own, size in batches.epoch(rng):
                 batch = collate([it.enc for it in own or [batches.stand_in]])  # a stand-in adds nothing (weight 0)
-                parts = compute_loss(net(batch), batch, cfg.soft_weight, cfg.mapo, cfg.ponder, pad)
+                parts = compute_loss(net(batch), batch, cfg.soft_weight, cfg.mapo, cfg.ponder, pad, cfg.prior)
                 loss, figures = shared_loss(parts, dist, weight=bool(own))
                 optim.zero_grad()
                 loss.backward()

@@ -25,6 +25,13 @@ With ``mapo = α > 0`` each question's ``-log π(B)`` is weighed by
 probability of its consistent programs: the memory-augmented policy
 optimisation objective with an exhaustive enumerator (Liang et al. 2018), which
 trusts a question's consistent set more as the model gives it more mass.
+
+With ``prior = β > 0`` each consistent program's probability is scaled by
+``exp(-β · rank)`` inside the sum, ``rank`` being what chose it
+(:data:`npqa.train.prepare.RANKS`: fewer row steps and more of the question's
+constants rank first). The gradient then goes to the programs in proportion to
+``prior · π`` instead of ``π``: early in training, when the model's mass is
+spread evenly, the short programs that use the question take most of it.
 """
 from __future__ import annotations
 
@@ -109,14 +116,19 @@ def compute_loss(
     mapo: float = 0.0,
     ponder_weight: float = 0.0,
     pad: int | None = None,
+    prior: float = 0.0,
 ) -> LossParts:
     """The training loss of one batch. ``ponder_weight`` (τ) and ``pad`` (the
-    padding op's index) matter only for ACT outputs."""
+    padding op's index) matter only for ACT outputs; ``prior`` (β) weighs each
+    consistent program by ``exp(-β · rank)`` (the module's docstring)."""
     lp = program_log_prob(out, batch["programs"], pad).masked_fill(~batch["program_valid"], -1e9)  # (B, P)
     has_prog = batch["program_valid"].any(1)  # (B,)
     mml = -torch.logsumexp(lp, 1)  # (B,) -log π(B)
+    mass = torch.exp(-mml).detach()  # (B,) π(B), MAPO's weight
+    if prior > 0:
+        mml = -torch.logsumexp(lp - prior * batch["program_rank"], 1)  # (B,) -log Σ exp(-β·rank) π(p)
     if mapo > 0:
-        mml = torch.exp(-mml).detach().clamp_min(mapo) * mml  # (B,) max(π(B), α) · -log π(B)
+        mml = mass.clamp_min(mapo) * mml  # (B,) max(π(B), α) · the question's loss
     valid_cells = batch["valid"][:, :, None] * batch["col_valid"][:, None, :].float()  # (B, R, C)
     soft = soft_loss(out, batch["scalar"], batch["cells"], valid_cells)  # (B,)
     has_soft = torch.isfinite(soft)

@@ -96,10 +96,11 @@ def _add_targets(
     offered = language.cued(lambda op: triggered(op, words))  # the ops the oracle may use for this question
     found = consistent(table, item.constants, gold(item.answers), offered, steps)
     key = RANKS[rank]
-    ranked = sorted(found.programs, key=lambda p: key(p, words))[:max_programs]
-    idx = [program_indices(p, table, item.constants, language, steps) for p in ranked]
-    idx = [i for i in idx if i is not None]
+    ranked = sorted(((key(p, words), p) for p in found.programs), key=lambda kp: kp[0])[:max_programs]
+    kept = [(k, program_indices(p, table, item.constants, language, steps)) for k, p in ranked]
+    idx = [i for _, i in kept if i is not None]
     enc.programs = np.stack(idx) if idx else np.zeros((0, steps, 3), dtype=np.int64)
+    enc.program_rank = np.array([k for k, i in kept if i is not None], dtype=np.float32)  # (P,)
     stats.with_programs += bool(idx)
     stats.programs_total += found.n_programs
     soft = math.isfinite(tgt.scalar) or bool(tgt.cells.any())
