@@ -34,6 +34,16 @@ def test_members_are_trained_with_their_own_seeds(ensemble_dir: Path) -> None:
     assert isinstance(config["training"]["dev_accuracy"], float)
 
 
+def test_an_ensemble_names_the_ops_its_members_answer_in(ensemble_dir: Path) -> None:
+    """Not every declared op: one declared but not learned by default is not the model's."""
+    from npqa.grammars.ops import LANGUAGE
+
+    ops = json.loads((ensemble_dir / "config.json").read_text())["ops"]
+    assert ops == json.loads((ensemble_dir / "member1" / "config.json").read_text())["ops"]
+    assert ops == [op.name for op in LANGUAGE.for_training(())]
+    assert "exists" not in ops
+
+
 def test_an_ensemble_averages_its_members_distributions(ensemble_dir: Path) -> None:
     from npqa.model.batch import collate_numpy
     from npqa.model.inputs import prepare_item

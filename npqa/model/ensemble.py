@@ -77,8 +77,9 @@ def load_numpy_model(directory: str | Path) -> tuple[NumpyProgrammer | NumpyEnse
 
 
 def write_ensemble(directory: Path, members: Sequence[str], card: dict[str, Any]) -> None:
-    """Write ``directory/config.json`` naming ``members`` (sub-directories holding models)."""
-    from npqa.grammars.ops import LANGUAGE
-
-    config = {"format": FORMAT, "members": list(members), "ops": [op.name for op in LANGUAGE], **card}
+    """Write ``directory/config.json`` naming ``members`` (sub-directories holding
+    models, already written) and the ops they answer in: their own, not every op
+    npqa declares (an op declared but not learned is not the model's)."""
+    ops = json.loads((directory / members[0] / CONFIG).read_text(encoding="utf-8"))["ops"]
+    config = {"format": FORMAT, "members": list(members), "ops": ops, **card}
     atomic_write(directory / CONFIG, json.dumps(config, indent=2, ensure_ascii=False).encode("utf-8"))
