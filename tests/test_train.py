@@ -85,6 +85,6 @@ def test_weight_decay_pulls_the_weights_toward_zero(tmp_path: Path) -> None:
 
 
 def test_the_model_id_names_the_options_that_change_what_is_learned(tmp_path: Path) -> None:
-    train(tiny_config(tmp_path / "m", epochs=1, max_programs=256, weight_decay=0.1, prior=0.5))
+    train(tiny_config(tmp_path / "m", epochs=1, max_programs=256, weight_decay=0.1, prior=0.5, act=True))
     card = json.loads((tmp_path / "m" / "config.json").read_text())
-    assert card["model_id"].endswith("-e1-p256-wd0.1-pr0.5"), card["model_id"]
+    assert card["model_id"].endswith("-e1-p256-wd0.1-pr0.5-act"), card["model_id"]

@@ -29,7 +29,7 @@ def collate_arrays(batch: Sequence[Encoded], keys: Sequence[str] | None = None) 
     """Pad a list of examples to the batch's largest Q, C, R, K, L and stack.
 
     ``keys`` (default: every input and, when the examples have them, the
-    targets ``scalar``, ``cells``, ``programs``, ``program_valid``) chooses
+    targets ``scalar``, ``cells``, ``programs``, ``program_valid``, ``program_rank``) chooses
     the arrays built. Padding is 0 (``text_id``: -1; ``start``: 0, padding rows are
     never started from); ``q_mask``,
     ``col_valid``, ``const_valid`` (bool) and ``valid`` (float32) mark the
