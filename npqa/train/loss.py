@@ -124,11 +124,11 @@ def compute_loss(
     lp = program_log_prob(out, batch["programs"], pad).masked_fill(~batch["program_valid"], -1e9)  # (B, P)
     has_prog = batch["program_valid"].any(1)  # (B,)
     mml = -torch.logsumexp(lp, 1)  # (B,) -log π(B)
-    mass = torch.exp(-mml).detach()  # (B,) π(B), MAPO's weight
+    weight = torch.exp(-mml).detach().clamp_min(mapo)  # (B,) max(π(B), α): MAPO's weight, whatever the prior
     if prior > 0:
         mml = -torch.logsumexp(lp - prior * batch["program_rank"], 1)  # (B,) -log Σ exp(-β·rank) π(p)
     if mapo > 0:
-        mml = mass.clamp_min(mapo) * mml  # (B,) max(π(B), α) · the question's loss
+        mml = weight * mml  # (B,) max(π(B), α) · the question's loss
     valid_cells = batch["valid"][:, :, None] * batch["col_valid"][:, None, :].float()  # (B, R, C)
     soft = soft_loss(out, batch["scalar"], batch["cells"], valid_cells)  # (B,)
     has_soft = torch.isfinite(soft)

@@ -97,10 +97,10 @@ def _add_targets(
     found = consistent(table, item.constants, gold(item.answers), offered, steps)
     key = RANKS[rank]
     ranked = sorted(((key(p, words), p) for p in found.programs), key=lambda kp: kp[0])[:max_programs]
-    kept = [(k, program_indices(p, table, item.constants, language, steps)) for k, p in ranked]
-    idx = [i for _, i in kept if i is not None]
+    kept = [(k, i) for k, p in ranked if (i := program_indices(p, table, item.constants, language, steps)) is not None]
+    idx = [i for _, i in kept]
     enc.programs = np.stack(idx) if idx else np.zeros((0, steps, 3), dtype=np.int64)
-    enc.program_rank = np.array([k for k, i in kept if i is not None], dtype=np.float32)  # (P,)
+    enc.program_rank = np.array([k for k, _ in kept], dtype=np.float32)  # (P,)
     stats.with_programs += bool(idx)
     stats.programs_total += found.n_programs
     soft = math.isfinite(tgt.scalar) or bool(tgt.cells.any())
