@@ -102,3 +102,27 @@ def test_mapo_weighs_by_the_model_s_own_mass_even_with_a_prior() -> None:
     share = float(with_prior.mml) / float(prior_nll[has].sum())
     want = float((mass.clamp_min(0.2) * prior_nll)[has].sum()) * share
     assert math.isclose(float(compute_loss(OUT, batch, 0.0, mapo=0.2, prior=0.5).mml), want, rel_tol=1e-5)
+
+
+def test_merit_zero_shares_the_gradient_equally_among_consistent_programs() -> None:
+    """γ = 0: the loss is the mean −log π(p) over each question's consistent programs."""
+    lp = program_log_prob(OUT, BATCH["programs"])  # (B, P)
+    valid = BATCH["program_valid"]
+    has = valid.any(1)
+    per_question = -(lp * valid).sum(1)[has] / valid.sum(1)[has]  # (B',)
+    plain = compute_loss(OUT, BATCH, 0.0)
+    share = float(plain.mml) / float(-torch.logsumexp(lp.masked_fill(~valid, -1e9), 1)[has].sum())
+    assert math.isclose(float(compute_loss(OUT, BATCH, 0.0, merit=0.0).mml), float(per_question.sum()) * share, rel_tol=1e-5)
+
+
+def test_merit_one_gives_the_marginal_likelihoods_gradient() -> None:
+    """γ = 1 weighs each program by π(p) / π(B): the gradient of −log π(B), whatever the loss's value."""
+    model = torch_model(2, 0.3)
+
+    def grads(**kw: float) -> list[torch.Tensor]:
+        model.zero_grad()
+        compute_loss(model(BATCH), BATCH, 0.0, **kw).mml.backward()
+        return [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    plain, merit = grads(), grads(merit=0.999999)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(plain, merit))

@@ -40,6 +40,7 @@ def train(
     rank: Annotated[str, typer.Option("--rank", help="Consistent programs trained on: shortest, or triggers (ops the question's words make plausible first).")] = "shortest",
     mapo: Annotated[float, typer.Option("--mapo", min=0.0, max=1.0, help="Weigh each question by its consistent programs' probability, clipped below at this (MAPO; 0: plain likelihood). For one model 0.1 adds 1.7 points of WTQ dev accuracy (two seeds); a two-member ensemble gains nothing from it (BENCHMARKS.md).")] = 0.0,
     prior: Annotated[float, typer.Option("--prior", min=0.0, help="Weigh each consistent program by exp(-PRIOR x its rank) in the likelihood (short programs using the question's constants first; 0: all alike). At 1, two seeds on WTQ split 1 moved dev accuracy -0.3 and test-suite accuracy +0.3 points: no gain (BENCHMARKS.md).")] = 0.0,
+    merit: Annotated[float, typer.Option("--merit", min=0.0, max=1.0, help="Share each question's gradient among its consistent programs by probability^MERIT (Guu et al. 2017): 1 is the marginal likelihood, 0 gives every consistent program an equal share.")] = 1.0,
     act: Annotated[bool, typer.Option("--act", help="Adaptive computation time: a halting unit decides how many row steps each program takes (ponder cost 0.01).")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="CPU threads for torch and worker processes for data preparation (1 keeps a run steady on a shared machine); with --members, up to this many members train side by side, the threads shared; under torchrun, this machine's budget, shared by its ranks.")] = 2,
     batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Questions per training batch at most, over all ranks together under torchrun (default 32).")] = None,
@@ -56,7 +57,7 @@ def train(
 
     training_language(with_op)  # an unknown op is one line before any work
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
-                      soft_weight=soft_weight, hidden=hidden, dropout=dropout, weight_decay=weight_decay, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, prior=prior, act=act, threads=threads, max_programs=max_programs, with_ops=tuple(with_op or ()),
+                      soft_weight=soft_weight, hidden=hidden, dropout=dropout, weight_decay=weight_decay, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, prior=prior, merit=merit, act=act, threads=threads, max_programs=max_programs, with_ops=tuple(with_op or ()),
                       command="npqa " + " ".join(sys.argv[1:]), **({"batch": batch} if batch else {}))  # fmt: skip
     from npqa.train.distributed import PeerLost, launched
 

@@ -71,6 +71,7 @@ class TrainConfig:
     rank: str = "shortest"  # which consistent programs to train on: "shortest" or "triggers" (npqa.train.prepare.RANKS)
     mapo: float = 0.0  # > 0: weigh each question's likelihood by its consistent mass, clipped below at this (MAPO)
     prior: float = 0.0  # β > 0: each consistent program counts exp(-β · rank) in the likelihood (npqa.train.loss)
+    merit: float = 1.0  # γ: consistent programs share the gradient by π^γ (1 = marginal likelihood, 0 = equally; npqa.train.loss)
     act: bool = False  # adaptive computation time: the controller decides each program's row steps (ModelConfig.act)
     ponder: float = 0.01  # τ: weight of ACT's ponder cost N + 1 + R in the loss (with act only)
     with_ops: tuple[str, ...] = ()  # ops declared not learned by default that this run learns too (Language.for_training)
@@ -81,11 +82,12 @@ class TrainConfig:
 def _recipe_tag(cfg: TrainConfig) -> str:
     """The model id's mark of the options that change what is learned, when not
     at their defaults: ``-p256`` (consistent programs kept), ``-wd0.1`` (weight decay),
-    ``-pr1`` (the programs' prior), ``-act`` (adaptive computation time)."""
+    ``-pr1`` (the programs' prior), ``-m0.5`` (the meritocratic share), ``-act`` (adaptive computation time)."""
     default = TrainConfig("", "", "")
     tag = f"-p{cfg.max_programs}" if cfg.max_programs != default.max_programs else ""
     tag += f"-wd{cfg.weight_decay:g}" if cfg.weight_decay != default.weight_decay else ""
     tag += f"-pr{cfg.prior:g}" if cfg.prior != default.prior else ""
+    tag += f"-m{cfg.merit:g}" if cfg.merit != default.merit else ""
     return tag + ("-act" if cfg.act else "")
 
 
@@ -258,7 +260,7 @@ class _Run:
             t0, seen, total_loss, total_mml, total_soft, total_ponder, n_batches = time.time(), 0, 0.0, 0.0, 0.0, 0.0, 0
             for own, size in batches.epoch(rng):
                 batch = collate([it.enc for it in own or [batches.stand_in]])  # a stand-in adds nothing (weight 0)
-                parts = compute_loss(net(batch), batch, cfg.soft_weight, cfg.mapo, cfg.ponder, pad, cfg.prior)
+                parts = compute_loss(net(batch), batch, cfg.soft_weight, cfg.mapo, cfg.ponder, pad, cfg.prior, cfg.merit)
                 loss, figures = shared_loss(parts, dist, weight=bool(own))
                 optim.zero_grad()
                 loss.backward()

@@ -26,6 +26,13 @@ probability of its consistent programs: the memory-augmented policy
 optimisation objective with an exhaustive enumerator (Liang et al. 2018), which
 trusts a question's consistent set more as the model gives it more mass.
 
+With ``merit = γ ≠ 1`` the gradient goes to a question's consistent programs
+with weights ``π(p)^γ / Σ π^γ`` (no gradient through them), the
+β-meritocratic update of Guu et al. (2017): at γ = 1 it is the marginal
+likelihood's gradient, at γ = 0 every consistent program gets an equal share,
+so one program the model happens to favour early cannot take all the signal.
+The loss is then ``-Σ w(p) log π(p)``.
+
 With ``prior = β > 0`` each consistent program's probability is scaled by
 ``exp(-β · rank)`` inside the sum, ``rank`` being what chose it
 (:data:`npqa.train.prepare.RANKS`: fewer row steps and more of the question's
@@ -117,16 +124,23 @@ def compute_loss(
     ponder_weight: float = 0.0,
     pad: int | None = None,
     prior: float = 0.0,
+    merit: float = 1.0,
 ) -> LossParts:
     """The training loss of one batch. ``ponder_weight`` (τ) and ``pad`` (the
     padding op's index) matter only for ACT outputs; ``prior`` (β) weighs each
-    consistent program by ``exp(-β · rank)`` (the module's docstring)."""
+    consistent program by ``exp(-β · rank)``; ``merit`` (γ) shares the gradient
+    among consistent programs by ``π^γ`` (the module's docstring)."""
     lp = program_log_prob(out, batch["programs"], pad).masked_fill(~batch["program_valid"], -1e9)  # (B, P)
     has_prog = batch["program_valid"].any(1)  # (B,)
     mml = -torch.logsumexp(lp, 1)  # (B,) -log π(B)
     weight = torch.exp(-mml).detach().clamp_min(mapo)  # (B,) max(π(B), α): MAPO's weight, whatever the prior
     if prior > 0:
-        mml = -torch.logsumexp(lp - prior * batch["program_rank"], 1)  # (B,) -log Σ exp(-β·rank) π(p)
+        lp = lp - prior * batch["program_rank"]  # (B, P) log exp(-β·rank) π(p)
+        mml = -torch.logsumexp(lp, 1)  # (B,) -log Σ exp(-β·rank) π(p)
+    if merit != 1.0:
+        tilted = (merit * lp).masked_fill(~batch["program_valid"], -1e9)  # (B, P) log π^γ
+        share = torch.softmax(tilted, 1).detach() * batch["program_valid"]  # (B, P) π^γ / Σ π^γ
+        mml = -(share * lp.clamp_min(-1e8)).sum(1)  # (B,) -Σ w(p) log π(p)
     if mapo > 0:
         mml = weight * mml  # (B,) max(π(B), α) · the question's loss
     valid_cells = batch["valid"][:, :, None] * batch["col_valid"][:, None, :].float()  # (B, R, C)
