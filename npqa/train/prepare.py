@@ -23,6 +23,7 @@ from npqa.model.features import Vocab, program_indices
 from npqa.model.inputs import Item, prepare_item
 from npqa.question.link import read_question
 from npqa.table.column import Table
+from npqa.train.compare import comparison_programs
 from npqa.train.targets import DataStats, answer_targets, gold
 from npqa.train.triggers import triggered, untriggered_ops
 from npqa.train.wtq import Example, load_examples_with_tables
@@ -94,9 +95,13 @@ def _add_targets(
     enc.meta["kind"] = tgt.kind
     words = item.linked.question.tokens
     offered = language.cued(lambda op: triggered(op, words))  # the ops the oracle may use for this question
-    found = consistent(table, item.constants, gold(item.answers), offered, steps)
+    target = gold(item.answers)
+    found = consistent(table, item.constants, target, offered, steps)
+    programs = found.programs
+    if rank == "compare":  # an "X or Y" question trains on the programs that compare X and Y, when one is right
+        programs = comparison_programs(item.linked, table, language, target.matches) or programs
     key = RANKS[rank]
-    ranked = sorted(((key(p, words), p) for p in found.programs), key=lambda kp: kp[0])[:max_programs]
+    ranked = sorted(((key(p, words), p) for p in programs), key=lambda kp: kp[0])[:max_programs]
     kept = [(k, i) for k, p in ranked if (i := program_indices(p, table, item.constants, language, steps)) is not None]
     idx = [i for _, i in kept]
     enc.programs = np.stack(idx) if idx else np.zeros((0, steps, 3), dtype=np.int64)
@@ -183,8 +188,14 @@ def trigger_rank(program: Program, words: Sequence[str]) -> float:
     return program_rank(program) + UNTRIGGERED_COST * untriggered_ops(ops, words)
 
 
-RANKS: dict[str, Callable[[Program, Sequence[str]], float]] = {"shortest": program_rank, "triggers": trigger_rank}
-"""How the consistent programs trained on are chosen (``npqa train --rank``)."""
+RANKS: dict[str, Callable[[Program, Sequence[str]], float]] = {
+    "shortest": program_rank,
+    "triggers": trigger_rank,
+    "compare": program_rank,
+}
+"""How the consistent programs trained on are chosen (``npqa train --rank``). ``compare``
+is ``shortest``, except that a question naming "X or Y" trains on the programs that
+compare X and Y when one of them gives the gold answer (:mod:`npqa.train.compare`)."""
 
 
 def vocab_texts(examples: Iterable[Example], tables: dict[str, "object"]) -> Iterable[str]:
