@@ -7,8 +7,9 @@ deeper one. The faithful program picks both rows and compares them,
 ``print(argmax(also_match(word_match(reset, "Name", "lake tuz"), "Name", "lake
 palas tuzla"), "Depth"), "Name")``; with three row steps it is one of thousands
 of consistent programs, and the oracle, which keeps a few of the shortest chains
-per row set (:data:`npqa.lang.oracle.CHAINS_PER_SET`), almost never keeps it
-(on ``random-split-1-train``, 7 of the 246 such questions it covers).
+per row set (:data:`npqa.lang.oracle.CHAINS_PER_SET`), seldom keeps it: of the
+442 questions of ``random-split-1-train`` with such a pair, the oracle covers 399
+and keeps a program comparing the two for 20; this module finds one for 349.
 
 :func:`comparison_programs` writes those programs out for a question where two
 linked string constants sit on either side of "or" (:func:`or_pair`, a reading
