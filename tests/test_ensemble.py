@@ -86,7 +86,7 @@ def test_member_agreement_is_the_share_of_members_asked_alone_who_give_the_answe
     for q, res in enumerate(together):
         share = sum(set(a[q].answer) == set(res.answer) for a in alone) / len(alone)
         assert res.signals.member_agreement == share, questions[q]
-    assert {r.signals.member_agreement for r in together} == {0.5, 1.0}  # the shipped members differ on some
+    assert {r.signals.member_agreement for r in together} != {1.0}  # the shipped members differ on some
     assert all(r.signals.member_agreement == 1.0 for r in alone[0])  # one model agrees with itself
 
 
