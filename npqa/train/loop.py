@@ -68,7 +68,7 @@ class TrainConfig:
     threads: int = 2
     ema: float = 0.0  # decay of an exponential moving average of the weights, evaluated and saved instead (0 = off)
     members: int = 1  # > 1: an ensemble of this many models (seeds seed, seed+1, …) on the same prepared data
-    rank: str = "shortest"  # which consistent programs to train on: "shortest" or "triggers" (npqa.train.prepare.RANKS)
+    rank: str = "shortest"  # which consistent programs to train on: "shortest", "triggers" or "compare" (npqa.train.prepare.RANKS)
     mapo: float = 0.0  # > 0: weigh each question's likelihood by its consistent mass, clipped below at this (MAPO)
     prior: float = 0.0  # β > 0: each consistent program counts exp(-β · rank) in the likelihood (npqa.train.loss)
     merit: float = 1.0  # γ: consistent programs share the gradient by π^γ (1 = marginal likelihood, 0 = equally; npqa.train.loss)
