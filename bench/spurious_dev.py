@@ -7,7 +7,7 @@ variants (``npqa.suite``: the ``spurious`` of ``bench/suite_dev.py``), prints
 the model's program on the table, the hand-written one, and on the first
 variant it misses: the right answer, the model's answer and program, and
 whether the question can still name the hand program's string constants there
-(``gone``: a constant is among no linked constant of the variant, because the
+(``gone``: a constant's match words are those of no linked constant of the variant, because the
 rows holding it were dropped, so no program the model can emit is the hand
 program). The last line per model counts: spurious, with the same program as
 the hand one on the table, with a constant gone on the missed variant.
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from npqa.lang.textform import parse, to_text
     from npqa.question.link import read_question
     from npqa.suite import draw_variants, load_cases
+    from npqa.table.text import match_words
     from npqa.train.metric import check
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -48,14 +49,14 @@ def main(argv: list[str] | None = None) -> int:
             if not check(list(case.gold), list(on_table.answer)):
                 continue
             hand = parse(case.hand.program, LANGUAGE)
-            strings = {str(s.constant) for s in hand.steps if isinstance(s.constant, str)}
+            strings = {match_words(s.constant): s.constant for s in hand.steps if isinstance(s.constant, str)}
             drawn = draw_variants(case.table, hand, case.hand.id, k=args.k, seed=args.seed)
             for variant in drawn.variants:
                 (asked,) = qa.ask_many(variant.table, [case.question])
                 if check(list(variant.answer), list(asked.answer)):
                     continue
-                linked = {str(c.value) for c in read_question(case.question, variant.table).constants}
-                gone = sorted(strings - linked)
+                linked = {match_words(str(c.value)) for c in read_question(case.question, variant.table).constants}
+                gone = sorted(text for words, text in strings.items() if words not in linked)
                 same = to_text(hand, LANGUAGE) == on_table.program
                 counts["spurious"] += 1
                 counts["same_program"] += same
