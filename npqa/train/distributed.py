@@ -97,7 +97,7 @@ def session() -> Iterator[Dist]:
     """The run's :class:`Dist`: under torchrun, join the gloo process group (rank 0
     prints ``distributed: world_size=N rank=0 backend=gloo`` on stderr), turn a
     lost peer or the launcher's SIGTERM into :class:`PeerLost`, and leave the
-    group at the end, all ranks together when all finished. Anywhere else: :data:`LOCAL`, nothing initialised."""
+    group at the end. Anywhere else: :data:`LOCAL`, nothing initialised."""
     if not launched():
         yield LOCAL
         return
@@ -116,7 +116,6 @@ def session() -> Iterator[Dist]:
         sys.stderr.flush()
     try:
         yield dist
-        td.barrier()  # every rank done before any tears gloo down (one that leaves first can make another abort)
     except RuntimeError as err:  # a collective whose peer has gone (gloo: connection closed or reset, timeout)
         if not (isinstance(err, td.DistError) or "gloo" in str(err)):
             raise
