@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import numpy as np
+
 from npqa.errors import ProgramError
 from npqa.lang.executor import execute
 from npqa.lang.language import Language, Program, Step
@@ -65,8 +67,7 @@ def comparison_programs(
         return []
     x, y = (linked.constants[k] for k in pair)
     names = table.names
-    x_cols = [names[j] for j in range(len(names)) if linked.constant_column_match[pair[0], j] > 0]
-    y_cols = [names[j] for j in range(len(names)) if linked.constant_column_match[pair[1], j] > 0]
+    x_cols, y_cols = ([names[j] for j in np.flatnonzero(linked.constant_column_match[k] > 0)] for k in pair)
     found: list[Program] = []
     for a in x_cols:
         for b in y_cols:

@@ -140,7 +140,7 @@ def compute_loss(
     if merit != 1.0:
         tilted = (merit * lp).masked_fill(~batch["program_valid"], -1e9)  # (B, P) log π^γ
         share = torch.softmax(tilted, 1).detach() * batch["program_valid"]  # (B, P) π^γ / Σ π^γ
-        mml = -(share * lp.clamp_min(-1e8)).sum(1)  # (B,) -Σ w(p) log π(p)
+        mml = -(share * lp).sum(1)  # (B,) -Σ w(p) log π(p) (a padded program's share is 0)
     if mapo > 0:
         mml = weight * mml  # (B,) max(π(B), α) · the question's loss
     valid_cells = batch["valid"][:, :, None] * batch["col_valid"][:, None, :].float()  # (B, R, C)
