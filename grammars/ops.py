@@ -48,6 +48,8 @@ Semantics worth knowing
   has no soft form (no soft target is a word), and the oracle does not offer it
   on the start rows themselves (``exists(reset)`` says yes whatever was asked).
   It is not ``learned`` by default: ``npqa train --with-op exists`` adds it.
+* ``first_part``, ``number_in``, ``second_number`` and ``margin`` answer with a
+  part of each carried cell (``parts.py``): none is learned by default.
 
 The soft forms live in ``soft.py`` (torch, imported only when training).
 
@@ -65,6 +67,7 @@ from npqa.grammars.soft import (
     beyond_soft, count_distinct_soft, extreme_soft, first_soft, mode_soft, print_soft, same_as_soft,
     shifted_soft, soft_average, soft_difference, soft_sum,
 )  # fmt: skip
+from npqa.grammars.parts import declare_parts
 from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
 from npqa.table.values import Date
 
@@ -552,3 +555,9 @@ _declare(
         )
     ),
 )
+
+
+# ---------------------------------------------------------------------------
+# parts of a cell (issue 12): first_part, number_in, second_number, margin
+# ---------------------------------------------------------------------------
+declare_parts(_declare)

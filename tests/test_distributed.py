@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "data" / "tiny"
 TINY_TSV = TINY / "data" / "tiny.tsv"
 TIMEOUT_S = 300  # per launch; a whole test takes 20-60 s on a loaded 2-core machine
-RANK_SCRIPT = "import json, sys; from npqa.train.loop import TrainConfig, train; train(TrainConfig(**json.loads(sys.argv[1])))"
+RANK_SCRIPT = ("import json, sys; from npqa.train.loop import TrainConfig, train; from npqa.train.distributed import leave; "
+               "train(TrainConfig(**json.loads(sys.argv[1]))); leave()")  # leave as npqa train does: no teardown race
 
 
 def still_config(out: Path, **kw: object) -> TrainConfig:

@@ -101,6 +101,14 @@ CASES = [
      'SELECT COALESCE(MAX("n"), 0) FROM (SELECT COUNT(*) AS "n" FROM (SELECT "row#" - ROW_NUMBER() OVER (ORDER BY "row#") AS "run" FROM "t" WHERE "Team.words" LIKE \'% lakers %\') AS "runs" GROUP BY "run") AS "lengths"'),
     ('exists(greater(reset, "Year", 2005))',
      'SELECT CASE WHEN COUNT(*) > 0 THEN \'yes\' ELSE \'no\' END FROM "t" WHERE "Year.num" > 2005'),
+    ('first_part(reset, "Date")',
+     'SELECT TRIM(CASE WHEN INSTR("Date", \',\') > 0 THEN SUBSTRING("Date", 1, INSTR("Date", \',\') - 1) ELSE "Date" END) FROM "t" WHERE "Date" <> \'\' GROUP BY TRIM(CASE WHEN INSTR("Date", \',\') > 0 THEN SUBSTRING("Date", 1, INSTR("Date", \',\') - 1) ELSE "Date" END) ORDER BY MIN("row#")'),
+    ('number_in(word_match(reset, "Team", "lakers"), "Date")',
+     'SELECT "Date.num" FROM "t" WHERE "Team.words" LIKE \'% lakers %\' AND NOT "Date.num" IS NULL GROUP BY "Date.num" ORDER BY MIN("row#")'),
+    ('second_number(first(reset), "Date")',
+     'SELECT "Date.num2" FROM "t" WHERE "row#" = (SELECT MIN("row#") FROM "t") AND NOT "Date.num2" IS NULL'),
+    ('margin(word_match(reset, "Team", "los angeles"), "Date")',
+     'SELECT ABS("Date.num" - "Date.num2") FROM "t" WHERE "Team.words" LIKE \'% los angeles %\' AND NOT ABS("Date.num" - "Date.num2") IS NULL GROUP BY ABS("Date.num" - "Date.num2") ORDER BY MIN("row#")'),
 ]
 
 

@@ -59,18 +59,21 @@ def train(
     cfg = TrainConfig(str(train_tsv), str(tables_root), str(out), str(dev) if dev else None, epochs, seed,
                       soft_weight=soft_weight, hidden=hidden, dropout=dropout, weight_decay=weight_decay, embed_dim=embed_dim, ema=ema, members=members, rank=rank, mapo=mapo, prior=prior, merit=merit, act=act, threads=threads, max_programs=max_programs, with_ops=tuple(with_op or ()),
                       command="npqa " + " ".join(sys.argv[1:]), **({"batch": batch} if batch else {}))  # fmt: skip
-    from npqa.train.distributed import PeerLost, launched
+    from npqa.train.distributed import PeerLost, launched, leave
 
     try:
         logs = run(cfg, resume=resume)
     except PeerLost as err:  # one line, exit 1: the run is over, its last finished epoch is on disk
         sys.stderr.write(f"error: distributed: {err}; the last finished epoch is saved: run again with --resume\n")
+        if launched():
+            leave(1)
         raise typer.Exit(1) from None
-    if launched() and os.environ.get("RANK") != "0":
-        return  # rank 0 alone reports
-    last = logs[-1] if logs else None
-    dev_part = f" dev_accuracy={last.dev_accuracy:.4f}" if last is not None and last.dev_accuracy is not None else ""
-    typer.echo(f"model={out} epochs={last.epoch if last else 0}{dev_part}")
+    if not launched() or os.environ.get("RANK") == "0":  # rank 0 alone reports
+        last = logs[-1] if logs else None
+        dev_part = f" dev_accuracy={last.dev_accuracy:.4f}" if last is not None and last.dev_accuracy is not None else ""
+        typer.echo(f"model={out} epochs={last.epoch if last else 0}{dev_part}")
+    if launched():
+        leave(0)  # no interpreter teardown to race with gloo's threads
 
 
 MinConfidenceOpt = Annotated[

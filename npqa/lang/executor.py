@@ -25,13 +25,14 @@ def format_number(x: float) -> str:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a program returns: looked-up cells, one computed number or the word yes or no.
+    """What a program returns: looked-up cells, one computed number, numbers read from
+    cells (``second_number``) or the word yes or no.
 
     ``items`` is the answer as written in prediction files; empty when the
     program gives no answer (an average of no numbers)."""
 
     items: tuple[str, ...]
-    kind: str  # "cells" | "number" | "word" (yes or no) | "none"
+    kind: str  # "cells" | "number" | "numbers" | "word" (yes or no) | "none"
 
     @property
     def is_text(self) -> bool:
@@ -69,10 +70,12 @@ def trace(program: Program, data: Table, language: Language) -> Trace:
     term = program.terminal
     spec = language[term.op]
     out = spec.hard(rows, data[term.column] if term.column is not None else None)
-    if spec.result is Result.CELLS:
+    if spec.result in (Result.CELLS, Result.PARTS):
         answer = Answer(tuple(out), "cells")
     elif spec.result is Result.YES_NO:
         answer = Answer((YES if out else NO,), "word")
+    elif spec.result is Result.NUMBERS:
+        answer = Answer(tuple(format_number(x) for x in out), "numbers" if len(out) else "none")
     elif np.isnan(out):
         answer = Answer((), "none")
     else:

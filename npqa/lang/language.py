@@ -66,11 +66,13 @@ class Result(str, Enum):
     NUMBER = "number"
     CELLS = "cells"
     YES_NO = "yes_no"  # the word yes or no (``exists``); no soft form: it adds nothing to the soft outputs
+    PARTS = "parts"  # a part of each carried cell's text, distinct, in row order (``first_part``)
+    NUMBERS = "numbers"  # a number read from each carried cell, distinct, in row order (``second_number``…)
 
     @property
     def is_text(self) -> bool:
-        """Whether the answer is text items (cells, or the word yes or no), not a number."""
-        return self in (Result.CELLS, Result.YES_NO)
+        """Whether the answer is text items (cells, parts of cells, or the word yes or no), not numbers."""
+        return self in (Result.CELLS, Result.PARTS, Result.YES_NO)
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,8 @@ def consistent(
     ``gold`` accepts (a :class:`Gold`, or just its ``matches``), using whichever
     of its shortcuts it has. A cell answer (``print``, the one op of
     :attr:`Result.CELLS`) is the column's distinct non-empty texts of the
-    carried rows."""
+    carried rows; answers read from parts of cells (:attr:`Result.PARTS`,
+    :attr:`Result.NUMBERS`) are built and judged row set by row set."""
     if not isinstance(gold, Gold):
         gold = Gold(gold)
     matches, answer_size, value_of = gold.matches, gold.size, gold.value_of
@@ -256,7 +257,7 @@ def consistent(
     programs: list[Program] = []
     for spec in language.terminal_ops:
         cells = spec.result is Result.CELLS
-        if not cells and answer_size not in (None, 1):
+        if spec.result in (Result.NUMBER, Result.YES_NO) and answer_size not in (None, 1):
             continue  # one number is never several values
         for column, constant in language.arguments(spec, kinds, constants):
             col = data[column] if column is not None else None
@@ -272,6 +273,10 @@ def consistent(
                     which = np.flatnonzero(counts == answer_size)
                 out = spec.hard(sets.rows[which], col)
                 hits = which[[ok(tuple(a)) for a in out]] if len(which) else which
+            elif spec.result in (Result.PARTS, Result.NUMBERS):  # read from the cells: judged per row set
+                out = spec.hard(sets.rows, col)
+                said = [tuple(a) if spec.result is Result.PARTS else tuple(format_number(x) for x in a) for a in out]
+                hits = np.flatnonzero([ok(a) for a in said])
             elif spec.result is Result.YES_NO:  # two possible answers, each judged once
                 said = np.asarray(spec.hard(sets.rows, col), dtype=bool)  # (S,)
                 verdict = np.array([ok((NO,)), ok((YES,))])

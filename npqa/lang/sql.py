@@ -209,6 +209,16 @@ class SqlContext:
         """``SELECT value FROM <the carried rows> [AND also]`` (an aggregate: the answer)."""
         return _select(value, self.rows.source, _and(self.rows.where, also))
 
+    def select_values(self, value: exp.Expression, present: exp.Expression | None = None) -> exp.Select:
+        """``value`` (read from each carried row) where ``present`` holds (default: the
+        value is not NULL), distinct, in row order: what the ops reading a part of a cell answer."""
+        if present is None:
+            present = exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
+        query = _select(value, self.rows.source, _and(self.rows.where, present))
+        if self.rows.single:
+            return query
+        return query.group_by(value.copy()).order_by(exp.Min(this=self.row))
+
     def select_cells(self) -> exp.Select:
         """The column's distinct non-empty cells of the carried rows, in row order."""
         text = self.col.text  # type: ignore[union-attr]
@@ -294,6 +304,9 @@ def _helpers_read(query: exp.Expression, schema: Schema) -> list[tuple[str, str,
     return [(name, *schema.helpers[name]) for name in names if name in schema.helpers]
 
 
+_HELPER_WORDS = {"num": "number", "num2": "second number (the 2 of 5–2)"}
+
+
 def _meaning(which: str, source: str | None, dialect: str = "sqlite") -> str:
     if which == "row":
         return "the row's position, 0 for the first row"
@@ -302,7 +315,7 @@ def _meaning(which: str, source: str | None, dialect: str = "sqlite") -> str:
     column = _quoted(source, dialect)  # type: ignore[arg-type]
     if which == "words":
         return f"the lower-case words of {column} between spaces"
-    return f"the {'number' if which == 'num' else which} read from {column}"
+    return f"the {_HELPER_WORDS.get(which, which)} read from {column}"
 
 
 def helper_columns(query: exp.Expression, schema: Schema) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 The table is SQLite table ``t`` (:func:`write_sqlite`): one TEXT column per
 table column holding the display text, named by its header, and helper columns
-for what programs need — the parsed number (``"<name>.num"``), date parts
+for what programs need — the parsed number (``"<name>.num"``) and the one after
+it (``.num2``), date parts
 (``.year``, ``.month``, ``.day``), the padded match text (``.words``) and the
 row position (``"row#"``). Helper names that clash with a header get a ``#2``,
 ``#3``, … suffix, so they never collide (:class:`Schema`).
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from npqa.table.column import Table
 
 TABLE = "t"
-DERIVED = ("num", "year", "month", "day", "words")
+DERIVED = ("num", "num2", "year", "month", "day", "words")
 
 
 def ident(name: str) -> exp.Identifier:
@@ -41,7 +42,7 @@ class SqlColumn:
     """The SQL names of one table column and of its derived columns."""
 
     kind: str
-    names: dict[str, str]  # "text", "num", "year", "month", "day", "words" -> SQL column name
+    names: dict[str, str]  # "text", "num", "num2", "year", "month", "day", "words" -> SQL column name
     typed: bool = False  # the text column holds typed values (a database's numbers, dates), NULL when empty
 
     def __getattr__(self, which: str) -> exp.Column:
@@ -138,9 +139,9 @@ def write_sqlite(data: "Table", target: str | Path | sqlite3.Connection) -> Sche
         if schema.summary is not None:
             coldefs.append(exp.ColumnDef(this=ident(schema.summary), kind=exp.DataType.build("INTEGER")))
         summary = data.summary_rows.astype(int).tolist() if schema.summary is not None else None
-        types = {"text": "TEXT", "num": "REAL", "year": "INTEGER", "month": "INTEGER", "day": "INTEGER", "words": "TEXT"}
+        types = {"text": "TEXT", "num": "REAL", "num2": "REAL", "year": "INTEGER", "month": "INTEGER", "day": "INTEGER", "words": "TEXT"}
         for col in data.columns:
-            for which, sql_name in schema.columns[col.name].names.items():  # text, num, year, month, day, words
+            for which, sql_name in schema.columns[col.name].names.items():  # text, num, num2, year, month, day, words
                 coldefs.append(exp.ColumnDef(this=ident(sql_name), kind=exp.DataType.build(types[which])))
         create = exp.Create(this=exp.Schema(this=exp.Table(this=ident(TABLE)), expressions=coldefs), kind="TABLE")
         drop = exp.Drop(tables=[exp.Table(this=ident(TABLE))], kind="TABLE", exists=True)
@@ -157,6 +158,7 @@ def write_sqlite(data: "Table", target: str | Path | sqlite3.Connection) -> Sche
                 parts += [
                     col.texts[start:stop],
                     _sql_values(col.num[start:stop]),
+                    _sql_values(col.num2[start:stop]),
                     _sql_ints(col.year[start:stop]),
                     _sql_ints(col.month[start:stop]),
                     _sql_ints(col.day[start:stop]),

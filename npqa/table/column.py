@@ -91,6 +91,13 @@ class Column:
         return np.asarray(self.numbers, dtype=np.float64)
 
     @functools.cached_property
+    def num2(self) -> np.ndarray:
+        """float64 (R,): the number after the cell's first one (the 2 of ``5–2``), NaN where none."""
+        if self.numbers2 is None:
+            return np.full(self.n_rows, np.nan)
+        return np.asarray(self.numbers2, dtype=np.float64)
+
+    @functools.cached_property
     def dur(self) -> np.ndarray:
         """float64 (R,): the cell's duration in seconds, NaN where none."""
         if self.durations is None:

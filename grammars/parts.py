@@ -1,0 +1,118 @@
+"""Ops that read a part of a cell (issue 12, part C): declared here, registered by ``ops.py``.
+
+``print`` answers with whole cells. These four answer with a part of each
+carried cell, distinct values in order of first appearance, as ``print`` does:
+
+* ``first_part``: the text before the cell's first comma (``Swan Street`` of
+  ``Swan Street, Ancoats``; the whole text when there is no comma, ``''`` when
+  the cell starts with one);
+* ``number_in``: the cell's (first) number (``11`` of ``Ep. 11``, ``10000`` of
+  ``$10,000 Hatfield``);
+* ``second_number``: the number after it (the ``2`` of a score ``5–2``, the
+  ``2009`` of ``2007 / 2009``), read as the table reader reads it
+  (:func:`npqa.table.values.parse_number2`);
+* ``margin``: the gap between the two, ``|first - second|`` (a score's winning
+  margin, the length of a span ``1997-2006``).
+
+None has a soft form, and none is ``learned`` by default (the rule of issue 12:
+``npqa train --with-op NAME`` adds one). Their SQL reads the display text
+(``first_part``) or the helper columns ``"<name>.num"`` and ``"<name>.num2"``
+(:mod:`npqa.lang.sqldb`).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from sqlglot import exp
+
+from npqa.lang.language import ColumnType, OpSpec, Result, Role
+
+
+def _distinct_in_order(rows: np.ndarray, values: list[Any], present: np.ndarray) -> list[Any]:
+    """The distinct ``values`` of the carried rows where ``present``, in row order;
+    a list per row set when ``rows`` is batched (..., R)."""
+    if rows.ndim > 1:
+        return [_distinct_in_order(r, values, present) for r in rows]
+    return list(dict.fromkeys(values[i] for i in np.flatnonzero(rows & present)))
+
+
+def first_part_text(text: str) -> str:
+    """The text before the first comma, spaces trimmed (what SQL's ``TRIM`` removes).
+
+    >>> first_part_text("Swan Street, Ancoats"), first_part_text("3rd"), first_part_text(", x")
+    ('Swan Street', '3rd', '')
+    """
+    return text.split(",", 1)[0].strip(" ")
+
+
+def _first_part_hard(rows: np.ndarray, column: Any) -> list[Any]:
+    """The first parts of the carried non-empty cells (``''`` for a cell starting with a comma)."""
+    return _distinct_in_order(rows, [first_part_text(t) for t in column.texts], column.nonempty)
+
+
+def _numbers_hard(values: Callable[[Any], np.ndarray]) -> Callable[[np.ndarray, Any], list[Any]]:
+    def hard(rows: np.ndarray, column: Any) -> list[Any]:
+        x = values(column)  # (R,) float64, NaN where the cell has none
+        return _distinct_in_order(rows, x.tolist(), ~np.isnan(x))
+
+    return hard
+
+
+def _margin(column: Any) -> np.ndarray:
+    """float64 (R,): |first number - second number| of each cell, NaN unless both exist."""
+    return np.abs(column.num - column.num2)
+
+
+def _first_part_sql(ctx: Any) -> Any:
+    """``TRIM(CASE WHEN INSTR(x, ',') > 0 THEN SUBSTR(x, 1, INSTR(x, ',') - 1) ELSE x END)``
+    (``INSTR`` is each dialect's own: ``STRPOS``, ``CHARINDEX``…)."""
+    text = ctx.col.text
+    comma = exp.StrPosition(this=text.copy(), substr=exp.Literal.string(","))
+    before = exp.Substring(this=text.copy(), start=exp.Literal.number(1), length=exp.Sub(this=comma.copy(), expression=exp.Literal.number(1)))
+    cut = exp.Case(ifs=[exp.If(this=exp.GT(this=comma, expression=exp.Literal.number(0)), true=before)], default=text.copy())
+    return ctx.select_values(exp.Trim(this=cut), ctx.nonempty())
+
+
+def declare_parts(declare: Callable[..., OpSpec]) -> None:
+    """Declare the four ops with ``declare`` (``ops.py``'s, so the language holds them)."""
+    declare(
+        name="first_part",
+        role=Role.TERMINAL,
+        result=Result.PARTS,
+        doc="the text before the first comma of each carried cell (the street of 'Swan Street, Ancoats')",
+        column=ColumnType.ANY,
+        learned=False,
+        hard=_first_part_hard,
+        sql=_first_part_sql,
+    )
+    declare(
+        name="number_in",
+        role=Role.TERMINAL,
+        result=Result.NUMBERS,
+        doc="the number in each carried cell (11 of 'Ep. 11')",
+        column=ColumnType.ANY,
+        learned=False,
+        hard=_numbers_hard(lambda column: column.num),
+        sql=lambda ctx: ctx.select_values(ctx.col.num),
+    )
+    declare(
+        name="second_number",
+        role=Role.TERMINAL,
+        result=Result.NUMBERS,
+        doc="the number after the first in each carried cell (the 2 of a score 5–2, 2009 of '2007 / 2009')",
+        column=ColumnType.ANY,
+        learned=False,
+        hard=_numbers_hard(lambda column: column.num2),
+        sql=lambda ctx: ctx.select_values(ctx.col.num2),
+    )
+    declare(
+        name="margin",
+        role=Role.TERMINAL,
+        result=Result.NUMBERS,
+        doc="the gap between the two numbers of each carried cell (3 for a score 5–2, 9 for '1997-2006')",
+        column=ColumnType.ANY,
+        learned=False,
+        hard=_numbers_hard(_margin),
+        sql=lambda ctx: ctx.select_values(exp.Abs(this=exp.Sub(this=ctx.col.num, expression=ctx.col.num2))),
+    )
