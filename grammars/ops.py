@@ -49,7 +49,9 @@ Semantics worth knowing
   on the start rows themselves (``exists(reset)`` says yes whatever was asked).
   It is not ``learned`` by default: ``npqa train --with-op exists`` adds it.
 * ``first_part``, ``number_in``, ``second_number`` and ``margin`` answer with a
-  part of each carried cell (``parts.py``): none is learned by default.
+  part of each carried cell (``parts.py``; learned, with no soft form);
+  ``occurs_at_least`` keeps the rows whose text occurs in at least N rows
+  (``groups.py``; not learned by default).
 
 The soft forms live in ``soft.py`` (torch, imported only when training).
 
@@ -67,6 +69,7 @@ from npqa.grammars.soft import (
     beyond_soft, count_distinct_soft, extreme_soft, first_soft, mode_soft, print_soft, same_as_soft,
     shifted_soft, soft_average, soft_difference, soft_sum,
 )  # fmt: skip
+from npqa.grammars.groups import declare_groups
 from npqa.grammars.parts import declare_parts
 from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
 from npqa.table.values import Date
@@ -558,6 +561,8 @@ _declare(
 
 
 # ---------------------------------------------------------------------------
-# parts of a cell (issue 12): first_part, number_in, second_number, margin
+# parts of a cell (issue 12): first_part, number_in, second_number, margin;
+# how often a text occurs: occurs_at_least
 # ---------------------------------------------------------------------------
 declare_parts(_declare)
+declare_groups(_declare)

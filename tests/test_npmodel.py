@@ -32,10 +32,13 @@ from npqa.table.read import table_from_dataframe
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "data" / "tiny"
 SHIPPED = ROOT / "npqa" / "assets" / "model"
-ATOL = 1e-5
+ATOL = 2e-5
 # Random weights are drawn at most N(0, 0.5): at N(0, 1) and hidden 16 the network
 # saturates and float32 round-off alone moves probabilities by ~1e-4 (the torch
 # model then differs from a float64 computation about as much as numpy does).
+# The model here has every op of the language (34 since the ops reading parts of
+# cells); with them one ACT case (seed 2, scale 0.5) differs by 1.04e-5, so the
+# bound is 2e-5: still far below what a wrong formula gives (1e-2 and more).
 FIELDS = ("op_probs", "col_probs", "const_probs", "attn")
 
 

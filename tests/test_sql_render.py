@@ -101,6 +101,8 @@ CASES = [
      'SELECT COALESCE(MAX("n"), 0) FROM (SELECT COUNT(*) AS "n" FROM (SELECT "row#" - ROW_NUMBER() OVER (ORDER BY "row#") AS "run" FROM "t" WHERE "Team.words" LIKE \'% lakers %\') AS "runs" GROUP BY "run") AS "lengths"'),
     ('exists(greater(reset, "Year", 2005))',
      'SELECT CASE WHEN COUNT(*) > 0 THEN \'yes\' ELSE \'no\' END FROM "t" WHERE "Year.num" > 2005'),
+    ('count_distinct(occurs_at_least(reset, "Year", 2), "Year")',
+     'SELECT COUNT(DISTINCT "Year") FROM "t" WHERE "Year" IN (SELECT "Year" FROM "t" WHERE "Year" <> \'\' GROUP BY "Year" HAVING COUNT(*) >= 2) AND "Year" <> \'\''),
     ('first_part(reset, "Date")',
      'SELECT TRIM(CASE WHEN INSTR("Date", \',\') > 0 THEN SUBSTRING("Date", 1, INSTR("Date", \',\') - 1) ELSE "Date" END) FROM "t" WHERE "Date" <> \'\' GROUP BY TRIM(CASE WHEN INSTR("Date", \',\') > 0 THEN SUBSTRING("Date", 1, INSTR("Date", \',\') - 1) ELSE "Date" END) ORDER BY MIN("row#")'),
     ('number_in(word_match(reset, "Team", "lakers"), "Date")',

@@ -118,6 +118,12 @@ class OpSpec:
     #: number on most row sets, so most ``how many`` questions would gain
     #: spurious programs). People and the model may use it anywhere.
     cued: bool = False
+    #: for an op answering with a value read from each carried cell
+    #: (:attr:`Result.PARTS`, :attr:`Result.NUMBERS`): ``column -> (keys, item)``,
+    #: a float64 key per row (NaN where the cell has no such value) and the answer
+    #: item of a key. ``hard`` stays the meaning; the oracle uses this to judge at
+    #: once the row sets holding a single key (``tests/test_parts.py`` holds them equal)
+    reads: Callable[..., Any] | None = None
 
     def combine(self, rows: Any, passing: Any, summary: Any = None) -> Any:
         """A filter's result: carried rows AND (or, for a union, OR) the passing rows;

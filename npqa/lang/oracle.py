@@ -228,6 +228,36 @@ def _cell_hits(
     return out
 
 
+def _single_value_hits(
+    rows: np.ndarray,
+    keys: np.ndarray,
+    item: Callable[[float], str],
+    ok: Callable[[tuple[str, ...]], bool],
+    value_of: Callable[[str], Hashable] | None,
+) -> np.ndarray:
+    """The row sets (S, R) whose carried rows read one value (``keys`` (R,), NaN
+    for none; two keys whose items have one ``value_of`` are one value, as the
+    metric counts them) and whose one-item answer ``ok`` accepts: a one-value
+    gold answer needs one value, and each value is judged once."""
+    present = ~np.isnan(keys)  # (R,)
+    distinct, inverse = np.unique(keys[present], return_inverse=True)  # (K,), (P,)
+    items = [item(float(k)) for k in distinct]
+    ids: dict[Hashable, int] = {}
+    value_id = np.array([ids.setdefault(value_of(it) if value_of else k, len(ids)) for k, it in enumerate(items)], dtype=np.float64)
+    shown = {int(v): it for v, it in zip(value_id[::-1], items[::-1])}  # each value's first item
+    row_value = np.full(len(keys), np.nan)
+    row_value[present] = value_id[inverse.reshape(-1)] if len(distinct) else row_value[present]
+    live = rows & present  # (S, R)
+    hi = np.where(live, row_value, -np.inf).max(axis=-1, initial=-np.inf)  # (S,)
+    lo = np.where(live, row_value, np.inf).min(axis=-1, initial=np.inf)  # (S,)
+    single = np.flatnonzero(live.any(axis=-1) & (hi == lo))
+    if not len(single):
+        return single
+    values, back = np.unique(hi[single], return_inverse=True)
+    verdict = np.array([ok((shown[int(v)],)) for v in values], dtype=bool)
+    return single[verdict[back.reshape(-1)]]
+
+
 def consistent(
     data: Table,
     constants: Sequence[ConstValue],
@@ -273,6 +303,8 @@ def consistent(
                     which = np.flatnonzero(counts == answer_size)
                 out = spec.hard(sets.rows[which], col)
                 hits = which[[ok(tuple(a)) for a in out]] if len(which) else which
+            elif spec.reads is not None and answer_size == 1:  # one value read from the cells
+                hits = _single_value_hits(sets.rows, *spec.reads(col), ok, value_of)
             elif spec.result in (Result.PARTS, Result.NUMBERS):  # read from the cells: judged per row set
                 out = spec.hard(sets.rows, col)
                 said = [tuple(a) if spec.result is Result.PARTS else tuple(format_number(x) for x in a) for a in out]
