@@ -82,9 +82,11 @@ class TrainConfig:
 def _recipe_tag(cfg: TrainConfig) -> str:
     """The model id's mark of the options that change what is learned, when not
     at their defaults: ``-p256`` (consistent programs kept), ``-wd0.1`` (weight decay),
-    ``-pr1`` (the programs' prior), ``-m0.5`` (the meritocratic share), ``-rcompare`` (the consistent programs' choice), ``-act`` (adaptive computation time)."""
+    ``-pr1`` (the programs' prior), ``-m0.5`` (the meritocratic share), ``-rcompare`` (the consistent programs' choice), ``-act`` (adaptive computation time);
+    and always ``-o31``, the number of ops learned (the default op set grows as ops earn their place)."""
     default = TrainConfig("", "", "")
-    tag = f"-p{cfg.max_programs}" if cfg.max_programs != default.max_programs else ""
+    tag = f"-o{len(LANGUAGE.for_training(cfg.with_ops).ops)}"
+    tag += f"-p{cfg.max_programs}" if cfg.max_programs != default.max_programs else ""
     tag += f"-wd{cfg.weight_decay:g}" if cfg.weight_decay != default.weight_decay else ""
     tag += f"-pr{cfg.prior:g}" if cfg.prior != default.prior else ""
     tag += f"-m{cfg.merit:g}" if cfg.merit != default.merit else ""
