@@ -246,7 +246,7 @@ def _single_value_hits(
     value_id = np.array([ids.setdefault(value_of(it) if value_of else k, len(ids)) for k, it in enumerate(items)], dtype=np.float64)
     shown = {int(v): it for v, it in zip(value_id[::-1], items[::-1])}  # each value's first item
     row_value = np.full(len(keys), np.nan)
-    row_value[present] = value_id[inverse.reshape(-1)] if len(distinct) else row_value[present]
+    row_value[present] = value_id[inverse.reshape(-1)]
     live = rows & present  # (S, R)
     hi = np.where(live, row_value, -np.inf).max(axis=-1, initial=-np.inf)  # (S,)
     lo = np.where(live, row_value, np.inf).min(axis=-1, initial=np.inf)  # (S,)
@@ -270,7 +270,8 @@ def consistent(
     of its shortcuts it has. A cell answer (``print``, the one op of
     :attr:`Result.CELLS`) is the column's distinct non-empty texts of the
     carried rows; answers read from parts of cells (:attr:`Result.PARTS`,
-    :attr:`Result.NUMBERS`) are built and judged row set by row set."""
+    :attr:`Result.NUMBERS`) are judged value by value (the op's ``reads``) when
+    one value is wanted, else built and judged row set by row set."""
     if not isinstance(gold, Gold):
         gold = Gold(gold)
     matches, answer_size, value_of = gold.matches, gold.size, gold.value_of
