@@ -70,7 +70,7 @@ from npqa.grammars.soft import (
     shifted_soft, soft_average, soft_difference, soft_sum,
 )  # fmt: skip
 from npqa.grammars.groups import declare_groups
-from npqa.grammars.parts import declare_parts
+from npqa.grammars.parts import declare_parts, distinct_in_order
 from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
 from npqa.table.values import Date
 
@@ -336,9 +336,7 @@ def _difference_hard(rows: np.ndarray, column: Any) -> np.ndarray:
 def _print_hard(rows: np.ndarray, column: Any) -> list[Any]:
     """The distinct non-empty texts of the carried rows, in order of first
     appearance (a list per row set when batched)."""
-    if rows.ndim > 1:
-        return [_print_hard(r, column) for r in rows]
-    return list(dict.fromkeys(column.texts[i] for i in np.flatnonzero(rows & column.nonempty)))
+    return distinct_in_order(rows, column.texts, column.nonempty)
 
 
 _declare(

@@ -23,7 +23,7 @@ of the four they pass the rule of issue 12. Their SQL reads the display text
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from sqlglot import exp
@@ -31,11 +31,12 @@ from sqlglot import exp
 from npqa.lang.language import ColumnType, OpSpec, Result, Role
 
 
-def _distinct_in_order(rows: np.ndarray, values: list[Any], present: np.ndarray) -> list[Any]:
+def distinct_in_order(rows: np.ndarray, values: Sequence[Any], present: np.ndarray) -> list[Any]:
     """The distinct ``values`` of the carried rows where ``present``, in row order;
-    a list per row set when ``rows`` is batched (..., R)."""
+    a list per row set when ``rows`` is batched (..., R). What ``print`` and the
+    part ops answer."""
     if rows.ndim > 1:
-        return [_distinct_in_order(r, values, present) for r in rows]
+        return [distinct_in_order(r, values, present) for r in rows]
     return list(dict.fromkeys(values[i] for i in np.flatnonzero(rows & present)))
 
 
@@ -50,13 +51,13 @@ def first_part_text(text: str) -> str:
 
 def _first_part_hard(rows: np.ndarray, column: Any) -> list[Any]:
     """The first parts of the carried non-empty cells (``''`` for a cell starting with a comma)."""
-    return _distinct_in_order(rows, [first_part_text(t) for t in column.texts], column.nonempty)
+    return distinct_in_order(rows, [first_part_text(t) for t in column.texts], column.nonempty)
 
 
 def _numbers_hard(values: Callable[[Any], np.ndarray]) -> Callable[[np.ndarray, Any], list[Any]]:
     def hard(rows: np.ndarray, column: Any) -> list[Any]:
         x = values(column)  # (R,) float64, NaN where the cell has none
-        return _distinct_in_order(rows, x.tolist(), ~np.isnan(x))
+        return distinct_in_order(rows, x.tolist(), ~np.isnan(x))
 
     return hard
 
@@ -107,33 +108,21 @@ def declare_parts(declare: Callable[..., OpSpec]) -> None:
         reads=_first_part_keys,
         sql=_first_part_sql,
     )
-    declare(
-        name="number_in",
-        role=Role.TERMINAL,
-        result=Result.NUMBERS,
-        doc="the number in each carried cell (11 of 'Ep. 11')",
-        column=ColumnType.ANY,
-        hard=_numbers_hard(lambda column: column.num),
-        reads=_number_keys(lambda column: column.num),
-        sql=lambda ctx: ctx.select_values(ctx.col.num),
-    )
-    declare(
-        name="second_number",
-        role=Role.TERMINAL,
-        result=Result.NUMBERS,
-        doc="the number after the first in each carried cell (the 2 of a score 5–2, 2009 of '2007 / 2009')",
-        column=ColumnType.ANY,
-        hard=_numbers_hard(lambda column: column.num2),
-        reads=_number_keys(lambda column: column.num2),
-        sql=lambda ctx: ctx.select_values(ctx.col.num2),
-    )
-    declare(
-        name="margin",
-        role=Role.TERMINAL,
-        result=Result.NUMBERS,
-        doc="the gap between the two numbers of each carried cell (3 for a score 5–2, 9 for '1997-2006')",
-        column=ColumnType.ANY,
-        hard=_numbers_hard(_margin),
-        reads=_number_keys(_margin),
-        sql=lambda ctx: ctx.select_values(exp.Abs(this=exp.Sub(this=ctx.col.num, expression=ctx.col.num2))),
-    )
+    for name, doc, values, sql_value in [
+        ("number_in", "the number in each carried cell (11 of 'Ep. 11')",
+         lambda column: column.num, lambda col: col.num),
+        ("second_number", "the number after the first in each carried cell (the 2 of a score 5–2, 2009 of '2007 / 2009')",
+         lambda column: column.num2, lambda col: col.num2),
+        ("margin", "the gap between the two numbers of each carried cell (3 for a score 5–2, 9 for '1997-2006')",
+         _margin, lambda col: exp.Abs(this=exp.Sub(this=col.num, expression=col.num2))),
+    ]:  # fmt: skip
+        declare(
+            name=name,
+            role=Role.TERMINAL,
+            result=Result.NUMBERS,
+            doc=doc,
+            column=ColumnType.ANY,
+            hard=_numbers_hard(values),
+            reads=_number_keys(values),
+            sql=lambda ctx, _value=sql_value: ctx.select_values(_value(ctx.col)),
+        )

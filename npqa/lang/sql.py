@@ -221,11 +221,7 @@ class SqlContext:
 
     def select_cells(self) -> exp.Select:
         """The column's distinct non-empty cells of the carried rows, in row order."""
-        text = self.col.text  # type: ignore[union-attr]
-        query = _select(text, self.rows.source, _and(self.rows.where, self.nonempty()))
-        if self.rows.single:
-            return query
-        return query.group_by(text.copy()).order_by(exp.Min(this=self.row))
+        return self.select_values(self.col.text, self.nonempty())  # type: ignore[union-attr]
 
 
 def program_sql(program: Program, schema: Schema, language: Language) -> exp.Select:
