@@ -1,5 +1,5 @@
-"""A filter on how often a cell's text occurs (issue 12, group comparisons): declared here,
-registered by ``ops.py``.
+"""How often: a filter on how often a cell's text occurs, and a yes/no on how many
+rows are carried (issue 12, group comparisons): declared here, registered by ``ops.py``.
 
 ``occurs_at_least(rows, column, n)`` keeps the carried rows whose (non-empty)
 display text occurs in at least ``n`` rows of the column, counted over the whole
@@ -12,6 +12,12 @@ column, not over the carried rows, so the soft executor precomputes it for each
 column and constant as it does every filter. Not learned by default (the rule
 of issue 12; ``npqa train --with-op occurs_at_least`` adds it). Its SQL is one
 ``IN`` over a grouped subquery of ``t``.
+
+``count_exceeds(rows, n)`` answers yes when more than ``n`` rows are carried
+("do Chipper Adams and Justin Beyendeza have more than 3 wins?" is
+``count_exceeds(word_match(word_match(reset, "Driver", "chipper adams"),
+"Co-driver", "justin beyendeza"), 3)``). A terminal op taking a constant, so no
+model learns it (:attr:`OpSpec.trainable`).
 """
 from __future__ import annotations
 
@@ -45,8 +51,14 @@ def _occurs_at_least_sql(ctx: Any, value: float) -> Any:
     return exp.In(this=text.copy(), query=often.subquery())
 
 
+def _count_exceeds_sql(ctx: Any, value: float) -> Any:
+    """``CASE WHEN COUNT(*) > n THEN 'yes' ELSE 'no' END`` over the carried rows."""
+    more = exp.GT(this=exp.Count(this=exp.Star()), expression=ctx.literal(float(value)))
+    return ctx.select(exp.Case(ifs=[exp.If(this=more, true=exp.Literal.string("yes"))], default=exp.Literal.string("no")))
+
+
 def declare_groups(declare: Callable[..., OpSpec]) -> None:
-    """Declare ``occurs_at_least`` with ``declare`` (``ops.py``'s)."""
+    """Declare ``occurs_at_least`` and ``count_exceeds`` with ``declare`` (``ops.py``'s)."""
     declare(
         name="occurs_at_least",
         role=Role.ROWS,
@@ -58,4 +70,14 @@ def declare_groups(declare: Callable[..., OpSpec]) -> None:
         learned=False,
         hard=occurs_at_least_hard,
         sql=_occurs_at_least_sql,
+    )
+    declare(
+        name="count_exceeds",
+        role=Role.TERMINAL,
+        result=Result.YES_NO,
+        doc="yes if more than N rows are carried, else no (did they win more than 3 times)",
+        constant=ConstantType.NUMBER,
+        learned=False,
+        hard=lambda rows, column, value: (rows.sum(axis=-1) > float(value)).astype(np.float64),
+        sql=_count_exceeds_sql,
     )

@@ -50,8 +50,12 @@ Semantics worth knowing
   It is not ``learned`` by default: ``npqa train --with-op exists`` adds it.
 * ``first_part``, ``number_in``, ``second_number`` and ``margin`` answer with a
   part of each carried cell (``parts.py``; learned, with no soft form);
-  ``occurs_at_least`` keeps the rows whose text occurs in at least N rows
-  (``groups.py``; not learned by default).
+  ``occurs_at_least`` keeps the rows whose text occurs in at least N rows and
+  ``count_exceeds`` says whether more than N rows are carried (``groups.py``);
+  ``margin_over`` keeps the rows whose cell's two numbers are more than N apart
+  (``parts.py``); none of the three is learned by default.
+* ``exceeds``, ``sum_two`` and ``span`` read two number columns of the same rows,
+  the second named by their constant (``pairs.py``; no model learns them).
 
 The soft forms live in ``soft.py`` (torch, imported only when training).
 
@@ -70,6 +74,7 @@ from npqa.grammars.soft import (
     shifted_soft, soft_average, soft_difference, soft_sum,
 )  # fmt: skip
 from npqa.grammars.groups import declare_groups
+from npqa.grammars.pairs import declare_pairs
 from npqa.grammars.parts import declare_parts, distinct_in_order
 from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
 from npqa.table.values import Date
@@ -559,8 +564,10 @@ _declare(
 
 
 # ---------------------------------------------------------------------------
-# parts of a cell (issue 12): first_part, number_in, second_number, margin;
-# how often a text occurs: occurs_at_least
+# parts of a cell (issue 12): first_part, number_in, second_number, margin,
+# margin_over; how often: occurs_at_least, count_exceeds; two columns of one
+# row: exceeds, sum_two, span
 # ---------------------------------------------------------------------------
 declare_parts(_declare)
 declare_groups(_declare)
+declare_pairs(_declare)

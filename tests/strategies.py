@@ -12,18 +12,23 @@ from npqa.table.column import Table
 from npqa.table.values import Date
 
 
-def programs(kinds: dict[str, str], consts: list[object], max_row_steps: int) -> st.SearchStrategy[Program]:
+def programs(
+    kinds: dict[str, str], consts: list[object], max_row_steps: int, trainable: bool = False
+) -> st.SearchStrategy[Program]:
     """Random well-typed canonical programs (see :func:`raw_steps`)."""
-    return raw_steps(kinds, consts, max_row_steps).map(LANGUAGE.canonical)
+    return raw_steps(kinds, consts, max_row_steps, trainable).map(LANGUAGE.canonical)
 
 
 @st.composite
-def raw_steps(draw: st.DrawFn, kinds: dict[str, str], consts: list[object], max_row_steps: int) -> list[Step]:
+def raw_steps(
+    draw: st.DrawFn, kinds: dict[str, str], consts: list[object], max_row_steps: int, trainable: bool = False
+) -> list[Step]:
     """Up to ``max_row_steps`` row ops (``keep`` and ``reset`` included), then a
-    terminal op, each with arguments the table (``kinds``) and ``consts`` offer."""
+    terminal op, each with arguments the table (``kinds``) and ``consts`` offer;
+    with ``trainable``, only ops a model can emit (:attr:`OpSpec.trainable`)."""
 
     def step(ops: list[OpSpec]) -> Step:
-        op = draw(st.sampled_from([o for o in ops if LANGUAGE.arguments(o, kinds, consts)]))
+        op = draw(st.sampled_from([o for o in ops if LANGUAGE.arguments(o, kinds, consts) and (o.trainable or not trainable)]))
         column, constant = draw(st.sampled_from(LANGUAGE.arguments(op, kinds, consts)))
         return Step(op.name, column, constant)
 

@@ -62,8 +62,13 @@ REGRADES = [  # (file before, file after a new op, the op, the status counts aft
     ("dev-confirm-programs-streak.tsv", "dev-confirm-programs-parts.tsv", "parts", {"ok": 75, "gold_questionable": 2, "not_expressible": 23}),
     ("dev-programs-parts.tsv", "dev-programs-groups.tsv", "occurs_at_least", {"ok": 237, "gold_questionable": 11, "not_expressible": 52}),
     ("dev-confirm-programs-parts.tsv", "dev-confirm-programs-groups.tsv", "occurs_at_least", {"ok": 76, "gold_questionable": 2, "not_expressible": 22}),
+    ("dev-programs-groups.tsv", "dev-programs-pairs.tsv", "pairs", {"ok": 243, "gold_questionable": 11, "not_expressible": 46}),
+    ("dev-confirm-programs-groups.tsv", "dev-confirm-programs-pairs.tsv", "pairs", {"ok": 76, "gold_questionable": 2, "not_expressible": 22}),
 ]
-OP_GROUPS = {"parts": ("first_part", "number_in", "second_number", "margin")}  # a regrade for several ops at once
+OP_GROUPS = {  # a regrade for several ops at once
+    "parts": ("first_part", "number_in", "second_number", "margin"),
+    "pairs": ("exceeds", "sum_two", "span", "count_exceeds", "margin_over"),
+}
 WTQ = ROOT.parent / "shared" / "wtq"
 
 

@@ -43,12 +43,17 @@ def _each_shortcut_agrees(data, consts, answers: list[str]) -> bool:  # type: ig
 def test_the_shortcuts_find_the_same_programs(draw: st.DataObject) -> None:
     data = draw.draw(tables())
     consts = constants_of(data)[:6]
-    answers = execute(draw.draw(random_programs(data.column_kinds, consts, max_row_steps=2)), data, LANGUAGE).items
+    program = draw.draw(random_programs(data.column_kinds, consts, max_row_steps=2, trainable=True))
+    answers = execute(program, data, LANGUAGE).items
     covered = _each_shortcut_agrees(data, consts, list(answers))
-    # the program that gave the gold answer is one of them, when the official metric accepts
-    # that answer as its own gold (it does not always: gold "3 May 2004" is read as text, a
-    # predicted "3 May 2004" as a date)
-    assert covered == (bool(answers) and check(list(answers), list(answers)))
+    # the program that gave the gold answer (one a model can emit) is one of them, when the
+    # official metric accepts that answer as its own gold (it does not always: gold "3 May
+    # 2004" is read as text, a predicted "3 May 2004" as a date; gold "12.5%" is the number
+    # 12.5, which another program's "12.5" may then match)
+    if not answers:
+        assert not covered
+    elif check(list(answers), list(answers)):
+        assert covered
 
 
 @settings(max_examples=60, **SETTINGS)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from npqa.model.features import table_arrays
 from npqa.grammars.ops import LANGUAGE
+from npqa.lang.executor import constant_argument
 from npqa.lang.language import Role
 from npqa.table.column import Table
 from npqa.model.config import ModelConfig
@@ -54,11 +55,12 @@ def test_soft_op_with_one_hot_weights_equals_the_reference(name: str, draw: st.D
     p_col = one_hot(C, j)[:, None, :].expand(1, len(OPS), C)  # (1, O, C)
     if spec.role is Role.ROWS:
         if spec.condition:
-            cond = torch.from_numpy(spec.hard(col, constant)[None, None, :, None, None].repeat(C, 3))  # (1, 1, R, C, 1)
+            passing = spec.hard(col, constant_argument(spec, constant, data))  # (R,)
+            cond = torch.from_numpy(passing[None, None, :, None, None].repeat(C, 3))  # (1, 1, R, C, 1)
             cond = cond.expand(1, len(MODEL.filters), R, C, 1)
             p_const = torch.ones(1, len(OPS), 1)  # (1, O, 1)
             got = MODEL._row_step(soft_rows, table, cond, p_op, p_col, p_const)
-            want = spec.combine(rows, spec.hard(col, constant), data.summary_rows)
+            want = spec.combine(rows, passing, data.summary_rows)
         else:
             got = MODEL._row_step(soft_rows, table, torch.zeros(1, len(MODEL.filters), R, C, 1), p_op, p_col, torch.zeros(1, len(OPS), 1))
             want = spec.hard(rows, col) & (data.start_rows if spec.from_start else True)
@@ -66,10 +68,11 @@ def test_soft_op_with_one_hot_weights_equals_the_reference(name: str, draw: st.D
         assert torch.equal(got[0], torch.from_numpy(want.astype(np.float32))), (spec.name, rows, got, want)
         return
     scalar, lookup, _ = MODEL._terminal(soft_rows, table, p_op, p_col)
-    want = spec.hard(rows, col)
-    if spec.soft is None:  # no soft form (exists, longest_run): nothing soft to add
+    if spec.soft is None:  # no soft form (exists, longest_run, span…): nothing soft to add
         assert float(scalar[0]) == 0.0 and float(lookup.abs().sum()) == 0.0, spec.name
-    elif spec.name == "print":
+        return
+    want = spec.hard(rows, col)
+    if spec.name == "print":
         texts = [col.texts[r] for r, c in zip(*np.nonzero(lookup[0].numpy())) if c == j]
         assert list(dict.fromkeys(texts)) == want
         assert float(scalar[0]) == 0.0

@@ -111,6 +111,16 @@ CASES = [
      'SELECT "Date.num2" FROM "t" WHERE "row#" = (SELECT MIN("row#") FROM "t") AND NOT "Date.num2" IS NULL'),
     ('margin(word_match(reset, "Team", "los angeles"), "Date")',
      'SELECT ABS("Date.num" - "Date.num2") FROM "t" WHERE "Team.words" LIKE \'% los angeles %\' AND NOT ABS("Date.num" - "Date.num2") IS NULL GROUP BY ABS("Date.num" - "Date.num2") ORDER BY MIN("row#")'),
+    ('count(margin_over(reset, "Date", 1))',
+     'SELECT COUNT(*) FROM "t" WHERE ABS("Date.num" - "Date.num2") > 1'),
+    ('count_exceeds(greater(reset, "Year", 2004), 0)',
+     'SELECT CASE WHEN COUNT(*) > 0 THEN \'yes\' ELSE \'no\' END FROM "t" WHERE "Year.num" > 2004'),
+    ('print(exceeds(reset, "Year", "Date"), "Team")',
+     'SELECT "Team" FROM "t" WHERE "Year.num" > "Date.num" AND "Team" <> \'\' GROUP BY "Team" ORDER BY MIN("row#")'),
+    ('sum_two(word_match(reset, "Team", "calgary"), "Year", "Date")',
+     'SELECT COALESCE(SUM("Year.num"), 0) + COALESCE(SUM("Date.num"), 0) FROM "t" WHERE "Team.words" LIKE \'% calgary %\''),
+    ('span(word_match(reset, "Team", "los angeles"), "Year", "Date")',
+     'SELECT SUM(ABS("Date.num" - "Year.num")) FROM "t" WHERE "Team.words" LIKE \'% los angeles %\''),
 ]
 
 

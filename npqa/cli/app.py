@@ -157,6 +157,8 @@ def training_language(with_op: Optional[list[str]]) -> Any:
         return LANGUAGE.for_training(with_op or ())
     except KeyError as err:
         raise OptionError("--with-op", f"unknown op {err.args[0]!r} (one of: {', '.join(LANGUAGE.ops)})") from None
+    except ValueError as err:
+        raise OptionError("--with-op", f"{err.args[0]!r} cannot be learned: the model points at one column and one question constant per step, and gives a terminal op no constant") from None
 
 
 def _count_lines(tsv: Path) -> int:

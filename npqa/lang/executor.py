@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from npqa.table.column import Table
-from npqa.lang.language import Language, Program, Result, Step
+from npqa.lang.language import ConstantType, ConstValue, Language, OpSpec, Program, Result, Step
 
 
 YES, NO = "yes", "no"
@@ -48,13 +48,21 @@ class Trace:
     answer: Answer
 
 
+def constant_argument(spec: OpSpec, constant: ConstValue | None, data: Table) -> object:
+    """The constant as the op's ``hard`` function takes it: the column itself for a
+    column-name constant (:attr:`ConstantType.COLUMN`), else the constant."""
+    if spec.constant is ConstantType.COLUMN:
+        return data[constant]  # type: ignore[index]
+    return constant
+
+
 def apply_row_step(rows: np.ndarray, step: Step, data: Table, language: Language) -> np.ndarray:
     """bool (R,): the rows after one row step (a filter intersects with ``rows``;
     an op declared ``from_start``, such as ``reset``, picks among the table's start rows)."""
     spec = language[step.op]
     column = data[step.column] if step.column is not None else None
     if spec.condition:
-        return spec.combine(rows, spec.hard(column, step.constant), data.summary_rows)
+        return spec.combine(rows, spec.hard(column, constant_argument(spec, step.constant, data)), data.summary_rows)
     if spec.from_start:
         return spec.hard(rows, column) & data.start_rows
     return spec.hard(rows, column)
@@ -69,7 +77,11 @@ def trace(program: Program, data: Table, language: Language) -> Trace:
         after.append(rows)
     term = program.terminal
     spec = language[term.op]
-    out = spec.hard(rows, data[term.column] if term.column is not None else None)
+    column = data[term.column] if term.column is not None else None
+    if spec.constant is None:
+        out = spec.hard(rows, column)
+    else:  # a terminal op with a constant (``count_exceeds``, ``span``)
+        out = spec.hard(rows, column, constant_argument(spec, term.constant, data))
     if spec.result in (Result.CELLS, Result.PARTS):
         answer = Answer(tuple(out), "cells")
     elif spec.result is Result.YES_NO:

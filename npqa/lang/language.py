@@ -54,6 +54,9 @@ class ConstantType(str, Enum):
     NUMBER = "number"
     #: a number against a number column, a date (with a known year) against a date column
     ORDERED = "number or date"
+    #: the name of another column of the table, not a question constant
+    #: (``exceeds(rows, "Won", "Lost")``): ops over two columns of one row
+    COLUMN = "column name"
 
 
 class Role(str, Enum):
@@ -124,6 +127,14 @@ class OpSpec:
     #: item of a key. ``hard`` stays the meaning; the oracle uses this to judge at
     #: once the row sets holding a single key (``tests/test_parts.py`` holds them equal)
     reads: Callable[..., Any] | None = None
+
+    @property
+    def trainable(self) -> bool:
+        """Whether a model can learn this op: the controller picks, per step, one
+        column and one *question* constant, and the soft executor and the oracle
+        give a terminal op no constant; an op taking a second column or a
+        terminal op taking a constant is for the programs people write."""
+        return self.constant is not ConstantType.COLUMN and not (self.role is Role.TERMINAL and self.constant is not None)
 
     def combine(self, rows: Any, passing: Any, summary: Any = None) -> Any:
         """A filter's result: carried rows AND (or, for a union, OR) the passing rows;
@@ -236,11 +247,15 @@ class Language:
 
     def for_training(self, extra: Iterable[str] = ()) -> "Language":
         """The ops a model learns: those declared ``learned``, plus ``extra`` ones
-        (in declaration order). Raises ``KeyError`` naming an op it does not have."""
+        (in declaration order). Raises ``KeyError`` naming an op it does not have,
+        ``ValueError`` naming one no model can learn (:attr:`OpSpec.trainable`)."""
         wanted = set(extra)
         missing = wanted - set(self.ops)
         if missing:
             raise KeyError(sorted(missing)[0])
+        untrainable = sorted(n for n in wanted if not self.ops[n].trainable)
+        if untrainable:
+            raise ValueError(untrainable[0])
         return self.only(n for n, op in self.ops.items() if op.learned or n in wanted)
 
     def cued(self, triggered: Callable[[str], bool]) -> "Language":
@@ -275,6 +290,9 @@ class Language:
         for col in cols:
             if op.constant is None:
                 out.append((col, None))
+                continue
+            if op.constant is ConstantType.COLUMN:  # the table's other columns
+                out.extend((col, other) for other in column_kinds if other != col)
                 continue
             kind = None if col is None else column_kinds[col]
             out.extend((col, v) for v in consts if constant_accepts(op.constant, v, kind))
@@ -330,7 +348,11 @@ class Language:
                     )
             if spec.constant is None and step.constant is not None:
                 raise ProgramError("program", f"{where}: takes no constant")
-            if spec.constant is not None:
+            if spec.constant is ConstantType.COLUMN:
+                other = step.constant
+                if not isinstance(other, str) or other not in column_kinds or other == step.column:
+                    raise ProgramError("program", f"{where}: expects the name of another column of the table, not {other!r}")
+            elif spec.constant is not None:
                 kind = column_kinds.get(step.column) if step.column is not None else None
                 if step.constant is None or not constant_accepts(spec.constant, step.constant, kind):
                     raise ProgramError(

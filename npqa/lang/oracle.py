@@ -2,7 +2,8 @@
 
 Enumerates the canonical programs of up to ``steps - 1`` row steps and one
 terminal op, with the ops, columns and constants the language offers for the
-table and the question's linked constants — exactly what the model can emit.
+table and the question's linked constants — exactly what the model can emit
+(so ops no model can learn, :attr:`OpSpec.trainable`, are left out).
 Row sets are deduplicated level by level (a batch of ``(S, R)`` bool rows
 goes through each declared op's ``hard`` function at once), and the number of
 distinct programs reaching each row set is carried along, so counting the
@@ -118,7 +119,7 @@ def row_steps(data: Table, constants: Sequence[ConstValue], language: Language) 
     out: list[tuple[Step, Any]] = []
     kinds = data.column_kinds
     for spec in language.row_ops:
-        if spec.name in ("keep", "reset"):
+        if spec.name in ("keep", "reset") or not spec.trainable:
             continue
         for column, constant in language.arguments(spec, kinds, constants):
             col = data[column] if column is not None else None
@@ -287,6 +288,8 @@ def consistent(
     total = 0
     programs: list[Program] = []
     for spec in language.terminal_ops:
+        if not spec.trainable:
+            continue
         cells = spec.result is Result.CELLS
         if spec.result in (Result.NUMBER, Result.YES_NO) and answer_size not in (None, 1):
             continue  # one number is never several values

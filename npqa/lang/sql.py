@@ -79,6 +79,10 @@ class SqlContext:
     step: int = 0  # row steps done before this one
 
     # -- values and conditions -------------------------------------------------
+    def column(self, name: str) -> SqlColumn:
+        """Another column of the table, by name (an op's column-name constant)."""
+        return self.schema.columns[name]
+
     @property
     def row(self) -> exp.Column:
         """The row's position, 0 for the first row."""
@@ -268,7 +272,9 @@ def program_sql(program: Program, schema: Schema, language: Language) -> exp.Sel
         else:
             rows = spec.sql(ctx)
     term = program.terminal
-    final: exp.Select = language[term.op].sql(SqlContext(schema, rows, _column(schema, term.column), ctes, len(program.row_steps)))
+    ctx = SqlContext(schema, rows, _column(schema, term.column), ctes, len(program.row_steps))
+    spec = language[term.op]
+    final: exp.Select = spec.sql(ctx) if spec.constant is None else spec.sql(ctx, term.constant)
     for name, query in ctes:
         final = final.with_(ident(name), as_=query)
     return final
