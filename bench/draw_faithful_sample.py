@@ -9,6 +9,12 @@ A later sample that must not repeat an earlier one leaves its ids out first
     python bench/draw_faithful_sample.py ../shared/wtq/data/random-split-1-dev.tsv \
         --n 100 --seed 12 --exclude data/faithful/dev-sample.tsv > data/faithful/dev-confirm-sample.tsv
 
+A third sample, drawn after every op of issue 12 was chosen, leaves out both:
+
+    python bench/draw_faithful_sample.py ../shared/wtq/data/random-split-1-dev.tsv \
+        --n 100 --seed 13 --exclude data/faithful/dev-sample.tsv \
+        --exclude data/faithful/dev-confirm-sample.tsv > data/faithful/dev-final-sample.tsv
+
 The sample is ids only, in the order of the dev file; the seed (and the
 excluded file) is written in the first line so the draw can be repeated. Run
 once; the committed file is the sample (hand-written programs refer to it).
@@ -47,25 +53,25 @@ def main() -> None:
     parser.add_argument("data")
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--exclude", default=None, help="a sample file whose ids are left out of the draw")
+    parser.add_argument("--exclude", action="append", default=[], help="a sample file whose ids are left out of the draw (repeatable)")
     args = parser.parse_args()
     with open(args.data, encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle][1:]
     ids = [row[0] for row in rows]
     exclude: set[str] = set()
-    if args.exclude is not None:
+    for path in args.exclude:
         try:
-            exclude = read_ids(args.exclude)
+            exclude |= read_ids(path)
         except OSError as err:
-            print(f"error: {args.exclude}: cannot read ({err.strerror or err})", file=sys.stderr)
+            print(f"error: {path}: cannot read ({err.strerror or err})", file=sys.stderr)
             raise SystemExit(2) from None
     pool = len(ids) - len(exclude & set(ids))
     if not 0 < args.n <= pool:
         print(f"error: --n must be between 1 and {pool} (the ids left to draw from)", file=sys.stderr)
         raise SystemExit(2)
     header = f"# seed={args.seed} n={args.n} from={args.data.rsplit('/', 1)[-1]}"
-    if args.exclude is not None:
-        header += f" exclude={args.exclude.rsplit('/', 1)[-1]}"
+    if args.exclude:
+        header += " exclude=" + ",".join(path.rsplit("/", 1)[-1] for path in args.exclude)
     print(header)
     for qid in draw(ids, args.n, args.seed, exclude):
         print(qid)

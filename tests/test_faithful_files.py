@@ -153,6 +153,20 @@ def test_the_script_writes_the_excluded_file_in_its_first_line(
     assert lines[1:] == ["nt-3", "nt-4", "nt-5"]
 
 
+def test_the_script_leaves_out_every_excluded_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dev = dev_file(tmp_path, 6)
+    (tmp_path / "a.tsv").write_text("nt-0\nnt-1\n", encoding="utf-8")
+    (tmp_path / "b.tsv").write_text("nt-2\n", encoding="utf-8")
+    argv = ["draw", str(dev), "--n", "3", "--exclude", str(tmp_path / "a.tsv"), "--exclude", str(tmp_path / "b.tsv")]
+    monkeypatch.setattr(sys, "argv", argv)
+    draw_script().main()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "# seed=11 n=3 from=dev.tsv exclude=a.tsv,b.tsv"
+    assert lines[1:] == ["nt-3", "nt-4", "nt-5"]
+
+
 def test_the_script_refuses_more_ids_than_are_left(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
