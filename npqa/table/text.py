@@ -122,6 +122,34 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 """Short forms and the words they stand for (lower-case match words, no dots):
 day and month names, place and title words, usual header abbreviations."""
 
+DEMONYMS: dict[str, tuple[str, ...]] = {
+    "american": ("usa", "america"), "canadian": ("canada",), "british": ("uk", "gbr", "britain"),
+    "english": ("england",), "scottish": ("scotland",), "welsh": ("wales",), "irish": ("ireland", "irl"),
+    "german": ("germany", "ger"), "french": ("france", "fra"), "italian": ("italy", "ita"),
+    "spanish": ("spain", "esp"), "portuguese": ("portugal",), "dutch": ("netherlands", "ned"),
+    "belgian": ("belgium",), "swiss": ("switzerland", "sui"), "austrian": ("austria", "aut"),
+    "swedish": ("sweden", "swe"), "norwegian": ("norway",), "danish": ("denmark",),
+    "finnish": ("finland",), "icelandic": ("iceland", "isl"), "polish": ("poland", "pol"),
+    "czech": ("czechoslovakia", "cze"), "slovak": ("slovakia", "svk"), "hungarian": ("hungary", "hun"),
+    "romanian": ("romania", "rou"), "bulgarian": ("bulgaria", "bul"), "greek": ("greece", "gre"),
+    "turkish": ("turkey", "tur"), "russian": ("russia", "rus"), "ukrainian": ("ukraine", "ukr"),
+    "serbian": ("serbia", "srb"), "croatian": ("croatia", "cro"), "slovenian": ("slovenia", "slo"),
+    "estonian": ("estonia",), "latvian": ("latvia",), "lithuanian": ("lithuania", "ltu"),
+    "japanese": ("japan", "jpn"), "chinese": ("china", "chn"), "korean": ("korea", "kor"),
+    "indian": ("india",), "thai": ("thailand", "tha"), "vietnamese": ("vietnam",),
+    "filipino": ("philippines", "phi"), "indonesian": ("indonesia",), "australian": ("australia", "aus"),
+    "brazilian": ("brazil", "bra"), "mexican": ("mexico", "mex"), "argentine": ("argentina",),
+    "argentinian": ("argentina",), "chilean": ("chile",), "colombian": ("colombia",),
+    "peruvian": ("peru",), "venezuelan": ("venezuela",), "cuban": ("cuba", "cub"),
+    "jamaican": ("jamaica",), "kenyan": ("kenya",), "ethiopian": ("ethiopia", "eth"),
+    "nigerian": ("nigeria", "ngr"), "egyptian": ("egypt", "egy"), "moroccan": ("morocco",),
+    "israeli": ("israel", "isr"), "iranian": ("iran", "iri"), "pakistani": ("pakistan", "pak"),
+}  # fmt: skip
+"""Nationality words and the country names and codes they stand for ("how many
+canadian players" links to ``Canada``, "american" to ``USA``): one-word names only,
+since a question word stands for one cell word; a country's three-letter code
+only when it is no English word or abbreviation (``GER``, not ``NOR`` or ``PER``)."""
+
 IRREGULAR: dict[str, str] = {
     "won": "win", "lost": "lose", "ran": "run", "led": "lead", "held": "hold", "began": "begin", "begun": "begin",
     "gave": "give", "given": "give", "took": "take", "taken": "take", "went": "go", "gone": "go", "came": "come",
@@ -144,13 +172,14 @@ IRREGULAR: dict[str, str] = {
 def word_keys(word: str) -> frozenset[str]:
     """The keys a match word is compared by when linking forgives: its :func:`stem`
     (after :data:`IRREGULAR`), and the stems of the words it may abbreviate
-    (:data:`ABBREVIATIONS`); a final ``e`` is dropped from each so ``produce`` and
+    (:data:`ABBREVIATIONS`) or the countries a nationality word names
+    (:data:`DEMONYMS`); a final ``e`` is dropped from each so ``produce`` and
     ``produced`` meet. Two words are the same word for linking when their keys meet.
 
     >>> sorted(word_keys("st")), sorted(word_keys("saint")), sorted(word_keys("won"))
     (['saint', 'st', 'street'], ['saint'], ['win'])
     """
-    forms = (word, *ABBREVIATIONS.get(word, ()))
+    forms = (word, *ABBREVIATIONS.get(word, ()), *DEMONYMS.get(word, DEMONYMS.get(stem(word), ())))
     keys = set()
     for form in forms:
         key = stem(IRREGULAR.get(form, form))
