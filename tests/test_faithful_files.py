@@ -53,6 +53,32 @@ def test_the_confirmation_programs_follow_their_sample_which_is_disjoint_from_th
     assert Counter(p.status for p in programs) == {"ok": 72, "gold_questionable": 2, "not_expressible": 26}
 
 
+def test_the_final_programs_follow_their_sample_which_is_disjoint_from_both_others() -> None:
+    programs = read_programs(FAITHFUL / "dev-final-programs.tsv")
+    sample = sample_ids(FAITHFUL / "dev-final-sample.tsv")
+    assert [p.id for p in programs] == sample and len(sample) == 100
+    assert not set(sample) & (set(sample_ids(FAITHFUL / "dev-sample.tsv")) | set(sample_ids(FAITHFUL / "dev-confirm-sample.tsv")))
+    assert Counter(p.status for p in programs) == {"ok": 77, "gold_questionable": 3, "not_expressible": 20}
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "wtq" / "data" / "random-split-1-dev.tsv").is_file(), reason="needs ../shared/wtq")
+def test_every_final_ok_program_gives_the_gold_answer() -> None:
+    from npqa.suite import program_answer
+    from npqa.train.metric import check
+    from npqa.train.wtq import TableCache, read_examples
+
+    wtq = ROOT.parent / "shared" / "wtq"
+    examples = {e.id: e for e in read_examples(wtq / "data" / "random-split-1-dev.tsv")}
+    tables = TableCache(wtq)
+    for hand in read_programs(FAITHFUL / "dev-final-programs.tsv"):
+        if hand.status != "ok":
+            continue
+        ex = examples[hand.id]
+        assert hand.program is not None
+        answer = program_answer(tables.get(ex.table_path, ex.id), parse(hand.program, LANGUAGE))
+        assert check(list(ex.answers), list(answer)), (hand.id, ex.answers, answer)
+
+
 REGRADES = [  # (file before, file after a new op, the op, the status counts after)
     ("dev-programs-partc.tsv", "dev-programs-exists.tsv", "exists", {"ok": 226, "gold_questionable": 11, "not_expressible": 63}),
     ("dev-confirm-programs.tsv", "dev-confirm-programs-exists.tsv", "exists", {"ok": 72, "gold_questionable": 2, "not_expressible": 26}),
@@ -110,7 +136,7 @@ def test_the_regrade_gains_give_the_gold_answer(before_name: str, after_name: st
 
 
 @pytest.mark.parametrize(
-    "name", ["dev-programs-partc.tsv", "dev-confirm-programs.tsv"] + [after for _, after, _, _ in REGRADES]
+    "name", ["dev-programs-partc.tsv", "dev-confirm-programs.tsv", "dev-final-programs.tsv"] + [after for _, after, _, _ in REGRADES]
 )
 def test_every_hand_written_program_parses(name: str) -> None:
     for hand in read_programs(FAITHFUL / name):
