@@ -13,7 +13,8 @@ the constant's words are a contiguous run of the cell's words.
 
 Linking forgives the question's wording: a content word found in no cell is
 read as the cell word it stands for (:meth:`npqa.table.index.TableIndex.forgiven`:
-an inflection or abbreviation, ``singles`` → ``single``, ``saint`` → ``st``; else
+an inflection, abbreviation or nationality word, ``singles`` → ``single``,
+``saint`` → ``st``, ``canadian`` → ``canada``; else
 a typo one edit away, ``lodon`` → ``london``), and a string constant over it
 holds the cell's words, so the word-match op and its SQL match them as they
 are. A typo's constant gets a weaker column match (:data:`TYPO_MATCH`) in the
