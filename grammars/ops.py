@@ -54,7 +54,7 @@ Semantics worth knowing
   ``count_exceeds`` says whether more than N rows are carried (``groups.py``);
   ``margin_over`` keeps the rows whose cell's two numbers are more than N apart
   (``parts.py``); none of the three is learned by default.
-* ``exceeds``, ``sum_two`` and ``span`` read two number columns of the same rows,
+* ``exceeds``, ``sum_two`` and ``span`` read the numbers of two columns of the same rows,
   the second named by their constant (``pairs.py``; no model learns them).
 
 The soft forms live in ``soft.py`` (torch, imported only when training).
