@@ -119,6 +119,22 @@ def test_decimal_conventions_agree_with_the_pandas_path(
     check_columns(eager, lazy)
 
 
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(st.lists(CELL, min_size=1, max_size=12))
+def test_heights_in_feet_and_inches_agree_with_the_pandas_path(tmp_path_factory: pytest.TempPathFactory, cells: list[str]) -> None:
+    """A column named Height reads 6–8 as 80 inches on every path."""
+    path = tmp_path_factory.mktemp("arrow") / "t.csv"
+    heights = ["6–8", "6'2\"", "7–0", *(c.replace('"', "").replace(",", " ").replace("\n", " ") for c in cells)]
+    path.write_text("Name,Height\n" + "\n".join(f"p{i},{h}" for i, h in enumerate(heights)) + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arrowtable, "ARROW_MIN_BYTES", 1 << 60)
+        eager = load_table(path)
+        mp.setattr(arrowtable, "ARROW_MIN_BYTES", 0)
+        lazy = load_table(path)
+    check_columns(eager, lazy)
+    assert lazy.columns[1].num.tolist()[:3] == [80.0, 74.0, 84.0]
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(st.lists(CELL, min_size=2, max_size=30), st.floats(min_value=-3000, max_value=3000, allow_nan=False))
 def test_has_number_and_date_values_agree_with_a_full_reading(

@@ -91,6 +91,12 @@ REGRADES = [  # (file before, file after a new op, the op, the status counts aft
     ("dev-programs-groups.tsv", "dev-programs-pairs.tsv", "pairs", {"ok": 243, "gold_questionable": 11, "not_expressible": 46}),
     ("dev-confirm-programs-groups.tsv", "dev-confirm-programs-pairs.tsv", "pairs", {"ok": 76, "gold_questionable": 2, "not_expressible": 22}),
 ]
+READING_REGRADES = [  # (file before, file after a reading change, its note, the status counts after)
+    ("dev-programs-pairs.tsv", "dev-programs-heights.tsv", "heights in feet and inches are read as inches",
+     {"ok": 244, "gold_questionable": 11, "not_expressible": 45}),
+    ("dev-final-programs.tsv", "dev-final-programs-heights.tsv", "heights in feet and inches are read as inches",
+     {"ok": 80, "gold_questionable": 3, "not_expressible": 17}),
+]
 OP_GROUPS = {  # a regrade for several ops at once
     "parts": ("first_part", "number_in", "second_number", "margin"),
     "pairs": ("exceeds", "sum_two", "span", "count_exceeds", "margin_over"),
@@ -117,8 +123,20 @@ def test_a_regrade_changes_only_not_expressible_rows(before_name: str, after_nam
     assert Counter(p.status for p in after) == counts
 
 
+@pytest.mark.parametrize(("before_name", "after_name", "why", "counts"), READING_REGRADES)
+def test_a_reading_regrade_turns_only_reading_rows_into_ok(before_name: str, after_name: str, why: str, counts: dict[str, int]) -> None:
+    before = read_programs(FAITHFUL / before_name)
+    after = read_programs(FAITHFUL / after_name)
+    assert [p.id for p in after] == [p.id for p in before]
+    for old, new in zip(before, after):
+        if new != old:
+            assert old.status == "not_expressible" and old.tag == "reading" and new.status == "ok", new.id
+            assert new.shapes == old.shapes and new.note == f"was not_expressible (reading); now expressible: {why}", new.id
+    assert Counter(p.status for p in after) == counts
+
+
 @pytest.mark.skipif(not (WTQ / "data" / "random-split-1-dev.tsv").is_file(), reason="needs ../shared/wtq")
-@pytest.mark.parametrize(("before_name", "after_name", "op", "counts"), REGRADES)
+@pytest.mark.parametrize(("before_name", "after_name", "op", "counts"), REGRADES + READING_REGRADES)
 def test_the_regrade_gains_give_the_gold_answer(before_name: str, after_name: str, op: str, counts: dict[str, int]) -> None:
     from npqa.suite import program_answer
     from npqa.train.metric import check
@@ -136,7 +154,9 @@ def test_the_regrade_gains_give_the_gold_answer(before_name: str, after_name: st
 
 
 @pytest.mark.parametrize(
-    "name", ["dev-programs-partc.tsv", "dev-confirm-programs.tsv", "dev-final-programs.tsv"] + [after for _, after, _, _ in REGRADES]
+    "name",
+    ["dev-programs-partc.tsv", "dev-confirm-programs.tsv", "dev-final-programs.tsv"]
+    + [after for _, after, _, _ in REGRADES + READING_REGRADES],
 )
 def test_every_hand_written_program_parses(name: str) -> None:
     for hand in read_programs(FAITHFUL / name):

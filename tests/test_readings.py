@@ -87,6 +87,23 @@ def test_day_first_column_reads_every_date_day_first() -> None:
 # ----------------------------------------------------------------- durations
 
 
+def test_heights_in_feet_and_inches_read_as_inches() -> None:
+    column = make_column("Height", ["6–8", "5–10", "7–0", "6'2\"", "6 ft 2 in", "6'"])
+    assert column.numbers.tolist() == [80.0, 70.0, 84.0, 74.0, 74.0, 72.0]
+    assert np.isnan(column.numbers2).all()  # no second number: 6–8 is one height, not a score
+
+
+def test_feet_and_inches_only_in_a_column_named_for_heights() -> None:
+    assert make_column("Score", ["6–8", "7–0"]).numbers.tolist() == [6.0, 7.0]
+    assert make_column("Ht.", ["6–8", "7–0"]).numbers.tolist() == [80.0, 84.0]
+    assert make_column("Height", ["68", "6–12", "1.85"]).numbers.tolist() == [68.0, 6.0, 1.85]  # no feet and inches
+
+
+def test_the_tallest_player_does_not_tie_with_every_six_footer() -> None:
+    table = Table([make_column("Name", ["Ann", "Bea", "Cy"]), make_column("Height", ["6–8", "6–10", "6–4"])], "<t>")
+    assert execute(parse('print(argmax(reset, "Height"), "Name")', LANGUAGE), table, LANGUAGE).items == ("Bea",)
+
+
 def test_race_times_do_not_tie() -> None:
     column = make_column("Time", ["1:48.64", "1:49.52", "1:47.67", "DNF"])
     assert column.duration_numbers

@@ -20,6 +20,10 @@ One decision per column (the pandas and the pyarrow readers both call
   one with both keeps the defaults (slashes and dashes month first, dots day
   first) and is uncertain.
 
+* **feet and inches**: a column whose name says height (``Height``, ``Ht.``) reads
+  ``6'2"`` and ``6–8`` as inches (74, 80), so players compare by height; taken
+  as they come, their first numbers (6 and 6) tie.
+
 An uncertain guess leaves a note for the user (printed on stderr by the command
 line); ``--decimal ,`` or ``--decimal .`` (``load_table(decimal=…)``) overrides
 the guess for every column.
@@ -170,7 +174,15 @@ def decide_votes(votes: Votes, name: str, decimal: str | None = None) -> Decisio
         )
     elif votes.day_first or votes.month_first:
         order = bool(votes.day_first)
-    return Decision(Conventions(mark, order), state, tuple(notes), first.get(EITHER, ""))
+    return Decision(Conventions(mark, order, _is_height(name)), state, tuple(notes), first.get(EITHER, ""))
+
+
+def _is_height(name: str) -> bool:
+    """Whether a column's name says it holds heights (``Height``, ``Ht.``, ``height_ft``),
+    whose ``6–8`` cells are feet and inches."""
+    from npqa.table.text import name_words
+
+    return any(word in ("height", "ht") for word in name_words(name))
 
 
 def follow_file(decisions: list[Decision], sep: str | None) -> list[int]:

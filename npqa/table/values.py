@@ -78,11 +78,14 @@ class Conventions:
     ``decimal=","``: a comma marks decimals and dots group thousands (``3,75`` → 3.75,
     ``1.234,5`` → 1234.5). ``day_first``: numeric dates ``a/b/yyyy``, ``a-b-yyyy``
     and ``a.b.yyyy`` read day first (True) or month first (False); ``None`` reads
-    slashes and dashes month first and dots day first.
+    slashes and dashes month first and dots day first. ``feet_inches``: a height
+    written in feet and inches (``6'2"``, ``6–8``, ``6 ft 2 in``) reads as its inches
+    (74, 80, 74), with no second number; decided from the column's name.
     """
 
     decimal: str = "."
     day_first: bool | None = None
+    feet_inches: bool = False
 
 
 DEFAULT_CONVENTIONS = Conventions()
@@ -344,17 +347,33 @@ def _era(text: str) -> tuple[float, float | None, Date | None] | None:
     return float(first), None, Date(first, None, None)
 
 
+_INCHES = r"(?:1[01]|0?[0-9])(?:\.[0-9]+)?"
+_INCH_MARK = r"(?:\s*(?:[\"”″]|''|in\.?|inches))?"
+_FEET_INCHES = re.compile(
+    r"(?P<feet>[4-8])(?:\s*(?:['’′]|ft\.?|feet)(?:\s*[-–—]?\s*(?P<inches>" + _INCHES + r")" + _INCH_MARK + r")?"
+    r"|\s*[-–—]\s*(?P<inches2>" + _INCHES + r")" + _INCH_MARK + r")"
+).fullmatch
+"""A height in feet (4 to 8) and inches (under 12), a foot mark or a dash between:
+``6'2"``, ``6' 2``, ``6'``, ``6–8``, ``6 ft 2 in``; not ``68`` nor ``6–12``."""
+
+
 def read_cell(
     text: str, conventions: Conventions = DEFAULT_CONVENTIONS
 ) -> tuple[float | None, float | None, Date | None]:
     """(number, number2, date) of a whitespace-collapsed text in one pass, uncached.
 
+    In a column of heights (``conventions.feet_inches``) ``6'2"`` is 74 inches.
     With the default conventions, the same readings as :func:`parse_number`,
     :func:`parse_number2` and :func:`parse_date`, sharing the work: the first
     number's match gives the second, text with no digit and no month word is no
     date, long text is none. A decimal-comma column's numbers are read from
     :func:`decimal_point_text` of the text.
     """
+    if conventions.feet_inches:
+        height = _FEET_INCHES(text)
+        if height is not None:  # 6–8: 6 feet 8 inches
+            inches = height.group("inches") or height.group("inches2") or 0
+            return 12.0 * int(height.group("feet")) + float(inches), None, None
     if len(text) == 10 and _ISO_DAY(text):  # 2004-05-03: the year, then the month, and the date
         year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
         return float(year), float(month), _checked(year, month, day)
