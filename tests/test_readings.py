@@ -142,6 +142,31 @@ def test_minutes_stay_minutes_without_a_column_of_durations() -> None:
     assert 100.0 in [c.value for c in linked.constants]
 
 
+def players() -> Table:
+    return Table([make_column("Name", ["Ann", "Bea", "Cy"]), make_column("Height", ["6–8", "6–10", "6'4\""])], "<t>")
+
+
+@pytest.mark.parametrize(("question", "inches"), [
+    ("who is taller than 6' 5\"?", 77.0),
+    ("how many players are taller than 6-8?", 80.0),
+    ("who is shorter than 6 ft 9 in?", 81.0),
+])  # fmt: skip
+def test_a_height_in_a_question_reads_as_inches_against_a_column_of_heights(question: str, inches: float) -> None:
+    numbers = [c.value for c in read_question(question, players()).constants if c.kind == "number"]
+    assert numbers == [inches]
+
+
+def test_an_inch_mark_opens_no_quoted_string() -> None:
+    strings = [c.value for c in read_question('is ann shorter than 6\' 9" or 6\' 10"?', players()).constants if c.kind == "string"]
+    assert all('"' not in s and "or" not in s.split() for s in strings)
+
+
+def test_feet_and_inches_in_a_question_stay_two_numbers_without_heights() -> None:
+    table = Table([make_column("Game", ["A", "B"]), make_column("Score", ["6–3", "2–1"])], "<t>")
+    numbers = [c.value for c in read_question("which game ended 6-3?", table).constants if c.kind == "number"]
+    assert numbers == [6.0, 3.0]
+
+
 # ----------------------------------------------------------------- summary rows
 
 

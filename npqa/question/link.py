@@ -180,6 +180,7 @@ def link_question(
     """
     index = index if index is not None else cached_index(table)
     question = _durations_in_seconds(question, table)
+    question = _heights_in_inches(question, table)
     asked = _question_words(question)
     taken = {t for c in question.constants for t in range(c.start, c.end)}
     qw = _forgive(asked, index, taken)
@@ -228,6 +229,39 @@ def _durations_in_seconds(question: Question, table: Table) -> Question:
         c = constants[k]
         constants[k] = replace(c, value=float(c.value) * SECONDS_PER_UNIT[question.tokens[c.end]])  # type: ignore[arg-type]
     return replace(question, constants=constants)
+
+
+def _heights_in_inches(question: Question, table: Table) -> Question:
+    """``6' 3"`` (or ``6-3``) as one constant, 75, when the table has a column named
+    for heights, whose feet and inches read as inches (:mod:`npqa.table.conventions`);
+    else ``question``. Two number constants make a height when 4 to 8 feet are
+    followed by a foot mark or a dash and then under 12 inches."""
+    from npqa.table.conventions import is_height
+
+    if not any(is_height(col.name) for col in table.columns):
+        return question
+    tokens, old = question.tokens, question.constants
+    constants: list[Constant] = []
+    k = 0
+    while k < len(old):
+        feet, inches = old[k], old[k + 1] if k + 1 < len(old) else None
+        if (
+            inches is not None and feet.kind == inches.kind == "number" and not feet.ordinal and not inches.ordinal
+            and float(feet.value) in (4.0, 5.0, 6.0, 7.0, 8.0) and 0 <= float(inches.value) < 12  # type: ignore[arg-type]
+            and inches.start == feet.end + 1 and tokens[feet.end] in FOOT_MARKS
+        ):  # fmt: skip
+            end = inches.end + (inches.end < len(tokens) and tokens[inches.end] in INCH_MARKS)
+            value = 12.0 * float(feet.value) + float(inches.value)  # type: ignore[arg-type]
+            constants.append(replace(feet, value=value, end=end, text=question.span_text(feet.start, end)))
+            k += 2
+            continue
+        constants.append(feet)
+        k += 1
+    return question if len(constants) == len(old) else replace(question, constants=constants)
+
+
+FOOT_MARKS = frozenset({"'", "’", "′", "-", "–", "—", "ft"})
+INCH_MARKS = frozenset({'"', "”", "″", "in"})
 
 
 @dataclass

@@ -94,7 +94,7 @@ def _tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 _QUOTE_RE = re.compile(
     r"""
-      "(?P<a>[^"]+)"
+      (?<![0-9])"(?P<a>[^"]+)"
     | “(?P<b>[^”"]+)[”"]
     | ``(?P<c>[^'`]+)''
     | (?<![\w'])''(?P<d>[^']+)''(?![\w'])
@@ -105,7 +105,8 @@ _QUOTE_RE = re.compile(
 
 
 def _quoted_constants(text: str, offsets: list[tuple[int, int]]) -> list[Constant]:
-    """String constants for text in double, single, smart or TeX-style quotes."""
+    """String constants for text in double, single, smart or TeX-style quotes; a
+    double quote right after a digit is an inch mark (``6' 3"``), which opens none."""
     found = []
     for m in _QUOTE_RE.finditer(text):
         inner = next(g for g in m.groups() if g is not None).strip()

@@ -174,10 +174,10 @@ def decide_votes(votes: Votes, name: str, decimal: str | None = None) -> Decisio
         )
     elif votes.day_first or votes.month_first:
         order = bool(votes.day_first)
-    return Decision(Conventions(mark, order, _is_height(name)), state, tuple(notes), first.get(EITHER, ""))
+    return Decision(Conventions(mark, order, is_height(name)), state, tuple(notes), first.get(EITHER, ""))
 
 
-def _is_height(name: str) -> bool:
+def is_height(name: str) -> bool:
     """Whether a column's name says it holds heights (``Height``, ``Ht.``, ``height_ft``),
     whose ``6–8`` cells are feet and inches."""
     from npqa.table.text import name_words
