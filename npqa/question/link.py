@@ -31,6 +31,7 @@ import numpy as np
 
 from npqa.question.parse import Constant, Question, parse_question
 from npqa.table.column import Table
+from npqa.table.conventions import is_height
 from npqa.table.index import TableIndex, cached_index, clear_index_cache
 from npqa.table.text import STOP_WORDS, content_words, counted_words, match_words, name_words, stem, word_keys
 from npqa.table.values import Date
@@ -236,8 +237,6 @@ def _heights_in_inches(question: Question, table: Table) -> Question:
     for heights, whose feet and inches read as inches (:mod:`npqa.table.conventions`);
     else ``question``. Two number constants make a height when 4 to 8 feet are
     followed by a foot mark or a dash and then under 12 inches."""
-    from npqa.table.conventions import is_height
-
     if not any(is_height(col.name) for col in table.columns):
         return question
     tokens, old = question.tokens, question.constants

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from npqa.table.text import name_words
 from npqa.table.values import DEFAULT_CONVENTIONS, NUMERIC_DATE, Conventions
 
 CANDIDATE = r"[0-9][.,/-][0-9]"
@@ -180,8 +181,6 @@ def decide_votes(votes: Votes, name: str, decimal: str | None = None) -> Decisio
 def is_height(name: str) -> bool:
     """Whether a column's name says it holds heights (``Height``, ``Ht.``, ``height_ft``),
     whose ``6–8`` cells are feet and inches."""
-    from npqa.table.text import name_words
-
     return any(word in ("height", "ht") for word in name_words(name))
 
 
