@@ -56,6 +56,9 @@ Semantics worth knowing
   (``parts.py``); none of the three is learned by default.
 * ``exceeds``, ``sum_two`` and ``span`` read the numbers of two columns of the same rows,
   the second named by their constant (``pairs.py``; no model learns them).
+* ``header_argmax``/``header_argmin`` answer with a column's name: the number
+  column with the largest (smallest) sum over the carried rows, for tables
+  written across (``headers.py``; no model learns them).
 
 The soft forms live in ``soft.py`` (torch, imported only when training).
 
@@ -74,6 +77,7 @@ from npqa.grammars.soft import (
     shifted_soft, soft_average, soft_difference, soft_sum,
 )  # fmt: skip
 from npqa.grammars.groups import declare_groups
+from npqa.grammars.headers import declare_headers
 from npqa.grammars.pairs import declare_pairs
 from npqa.grammars.parts import declare_parts, distinct_in_order
 from npqa.lang.language import ColumnType, ConstantType, Language, OpSpec, Result, Role
@@ -571,3 +575,4 @@ _declare(
 declare_parts(_declare)
 declare_groups(_declare)
 declare_pairs(_declare)
+declare_headers(_declare)

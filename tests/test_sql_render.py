@@ -121,6 +121,10 @@ CASES = [
      'SELECT COALESCE(SUM("Year.num"), 0) + COALESCE(SUM("Date.num"), 0) FROM "t" WHERE "Team.words" LIKE \'% calgary %\''),
     ('span(word_match(reset, "Team", "los angeles"), "Year", "Date")',
      'SELECT SUM(ABS("Date.num" - "Year.num")) FROM "t" WHERE "Team.words" LIKE \'% los angeles %\''),
+    ('header_argmax(word_match(reset, "Team", "lakers"))',
+     'WITH "step1" AS (SELECT * FROM "t" WHERE "Team.words" LIKE \'% lakers %\') SELECT "name" FROM (SELECT \'Year\' AS "name", 1 AS "pos", SUM("Year.num") AS "total" FROM "step1") AS "sums" WHERE NOT "total" IS NULL ORDER BY "total" DESC, "pos" LIMIT 1'),
+    ('header_argmin(reset)',
+     'SELECT "name" FROM (SELECT \'Year\' AS "name", 1 AS "pos", SUM("Year.num") AS "total" FROM "t") AS "sums" WHERE NOT "total" IS NULL ORDER BY "total" ASC, "pos" LIMIT 1'),
 ]
 
 

@@ -78,7 +78,9 @@ def trace(program: Program, data: Table, language: Language) -> Trace:
     term = program.terminal
     spec = language[term.op]
     column = data[term.column] if term.column is not None else None
-    if spec.constant is None:
+    if spec.whole_table:  # reads every column (``header_argmax``)
+        out = spec.hard(rows, data)
+    elif spec.constant is None:
         out = spec.hard(rows, column)
     else:  # a terminal op with a constant (``count_exceeds``, ``span``)
         out = spec.hard(rows, column, constant_argument(spec, term.constant, data))

@@ -127,13 +127,20 @@ class OpSpec:
     #: item of a key. ``hard`` stays the meaning; the oracle uses this to judge at
     #: once the row sets holding a single key (``tests/test_parts.py`` holds them equal)
     reads: Callable[..., Any] | None = None
+    #: a terminal op reading every column of the table (``header_argmax``): its
+    #: ``hard`` takes ``(rows, table)`` and its ``sql`` reads ``ctx.schema``; it takes
+    #: no column and no model learns it
+    whole_table: bool = False
 
     @property
     def trainable(self) -> bool:
         """Whether a model can learn this op: the controller picks, per step, one
         column and one *question* constant, and the soft executor and the oracle
         give a terminal op no constant; an op taking a second column or a
-        terminal op taking a constant is for the programs people write."""
+        terminal op taking a constant is for the programs people write, as is an op
+        reading the whole table."""
+        if self.whole_table:
+            return False
         return self.constant is not ConstantType.COLUMN and not (self.role is Role.TERMINAL and self.constant is not None)
 
     def combine(self, rows: Any, passing: Any, summary: Any = None) -> Any:

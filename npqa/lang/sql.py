@@ -162,6 +162,16 @@ class SqlContext:
             self.rows = rows = Rows(name, None, rows.single)
         return _select(value, rows.source, _and(rows.where, also), limit)
 
+    def name_rows(self) -> None:
+        """Name the carried rows as a CTE ``stepN`` when a condition picks them, so
+        that an op reading them once per column (``header_argmax``) repeats a name,
+        not the condition; ``self.rows`` becomes that CTE's rows."""
+        rows = self.rows
+        if rows.where is not None:
+            name = f"step{self.step}"
+            self.ctes.append((name, _select(exp.Star(), rows.source, rows.where)))
+            self.rows = Rows(name, None, rows.single)
+
     def start(self) -> exp.Expression | None:
         """``"summary#" = 0`` (the table's start rows), or None when it has no summary rows."""
         if self.schema.summary is None:
