@@ -61,8 +61,18 @@ def test_the_final_programs_follow_their_sample_which_is_disjoint_from_both_othe
     assert Counter(p.status for p in programs) == {"ok": 77, "gold_questionable": 3, "not_expressible": 20}
 
 
+def test_the_fourth_programs_follow_their_sample_which_is_disjoint_from_the_three_others() -> None:
+    programs = read_programs(FAITHFUL / "dev-fourth-programs.tsv")
+    sample = sample_ids(FAITHFUL / "dev-fourth-sample.tsv")
+    assert [p.id for p in programs] == sample and len(sample) == 100
+    earlier = ("dev-sample.tsv", "dev-confirm-sample.tsv", "dev-final-sample.tsv")
+    assert not set(sample) & set().union(*(sample_ids(FAITHFUL / name) for name in earlier))
+    assert Counter(p.status for p in programs) == {"ok": 75, "gold_questionable": 4, "not_expressible": 21}
+
+
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "wtq" / "data" / "random-split-1-dev.tsv").is_file(), reason="needs ../shared/wtq")
-def test_every_final_ok_program_gives_the_gold_answer() -> None:
+@pytest.mark.parametrize("name", ["dev-final-programs.tsv", "dev-fourth-programs.tsv"])
+def test_every_fresh_sample_ok_program_gives_the_gold_answer(name: str) -> None:
     from npqa.suite import program_answer
     from npqa.train.metric import check
     from npqa.train.wtq import TableCache, read_examples
@@ -70,7 +80,7 @@ def test_every_final_ok_program_gives_the_gold_answer() -> None:
     wtq = ROOT.parent / "shared" / "wtq"
     examples = {e.id: e for e in read_examples(wtq / "data" / "random-split-1-dev.tsv")}
     tables = TableCache(wtq)
-    for hand in read_programs(FAITHFUL / "dev-final-programs.tsv"):
+    for hand in read_programs(FAITHFUL / name):
         if hand.status != "ok":
             continue
         ex = examples[hand.id]
@@ -90,6 +100,9 @@ REGRADES = [  # (file before, file after a new op, the op, the status counts aft
     ("dev-confirm-programs-parts.tsv", "dev-confirm-programs-groups.tsv", "occurs_at_least", {"ok": 76, "gold_questionable": 2, "not_expressible": 22}),
     ("dev-programs-groups.tsv", "dev-programs-pairs.tsv", "pairs", {"ok": 243, "gold_questionable": 11, "not_expressible": 46}),
     ("dev-confirm-programs-groups.tsv", "dev-confirm-programs-pairs.tsv", "pairs", {"ok": 76, "gold_questionable": 2, "not_expressible": 22}),
+    ("dev-programs-heights.tsv", "dev-programs-headers.tsv", "headers", {"ok": 246, "gold_questionable": 11, "not_expressible": 43}),
+    ("dev-confirm-programs-pairs.tsv", "dev-confirm-programs-headers.tsv", "headers", {"ok": 77, "gold_questionable": 2, "not_expressible": 21}),
+    ("dev-final-programs-heights.tsv", "dev-final-programs-headers.tsv", "headers", {"ok": 81, "gold_questionable": 3, "not_expressible": 16}),
 ]
 READING_REGRADES = [  # (file before, file after a reading change, its note, the status counts after)
     ("dev-programs-pairs.tsv", "dev-programs-heights.tsv", "heights in feet and inches are read as inches",
@@ -100,6 +113,7 @@ READING_REGRADES = [  # (file before, file after a reading change, its note, the
 OP_GROUPS = {  # a regrade for several ops at once
     "parts": ("first_part", "number_in", "second_number", "margin"),
     "pairs": ("exceeds", "sum_two", "span", "count_exceeds", "margin_over"),
+    "headers": ("header_argmax", "header_argmin"),
 }
 WTQ = ROOT.parent / "shared" / "wtq"
 
@@ -155,7 +169,7 @@ def test_the_regrade_gains_give_the_gold_answer(before_name: str, after_name: st
 
 @pytest.mark.parametrize(
     "name",
-    ["dev-programs-partc.tsv", "dev-confirm-programs.tsv", "dev-final-programs.tsv"]
+    ["dev-programs-partc.tsv", "dev-confirm-programs.tsv", "dev-final-programs.tsv", "dev-fourth-programs.tsv"]
     + [after for _, after, _, _ in REGRADES + READING_REGRADES],
 )
 def test_every_hand_written_program_parses(name: str) -> None:
