@@ -43,7 +43,7 @@ def compared_columns(kinds: dict[str, str]) -> list[str]:
     return [name for name, kind in kinds.items() if kind == "number" and not LABEL(name.strip())]
 
 
-def _header_hard(largest: bool) -> Callable[[np.ndarray, Any], list[str]]:
+def _header_hard(largest: bool) -> Callable[[np.ndarray, Any], list[Any]]:
     def hard(rows: np.ndarray, table: Any) -> list[Any]:
         """The winning column's name as a one-item list (``[]`` when no column has a
         carried number); a list of those when ``rows`` is batched (..., R)."""
