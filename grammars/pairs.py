@@ -76,25 +76,20 @@ def declare_pairs(declare: Callable[..., OpSpec]) -> None:
         hard=_exceeds_hard,
         sql=lambda ctx, other: exp.GT(this=ctx.col.num, expression=ctx.column(other).num),
     )
-    declare(
-        name="sum_two",
-        role=Role.TERMINAL,
-        result=Result.NUMBER,
-        doc="the sum of two columns' numbers over the carried rows (assists and turnovers combined; 0 if none)",
-        column=ColumnType.ANY,
-        constant=ConstantType.COLUMN,
-        learned=False,
-        hard=_sum_two_hard,
-        sql=_sum_two_sql,
-    )
-    declare(
-        name="span",
-        role=Role.TERMINAL,
-        result=Result.NUMBER,
-        doc="the gap between two columns' numbers, summed over the carried rows holding both (From 2007, Until 2011: 4)",
-        column=ColumnType.ANY,
-        constant=ConstantType.COLUMN,
-        learned=False,
-        hard=_span_hard,
-        sql=_span_sql,
-    )
+    for name, doc, hard, sql in [
+        ("sum_two", "the sum of two columns' numbers over the carried rows (assists and turnovers combined; 0 if none)",
+         _sum_two_hard, _sum_two_sql),
+        ("span", "the gap between two columns' numbers, summed over the carried rows holding both (From 2007, Until 2011: 4)",
+         _span_hard, _span_sql),
+    ]:  # fmt: skip
+        declare(
+            name=name,
+            role=Role.TERMINAL,
+            result=Result.NUMBER,
+            doc=doc,
+            column=ColumnType.ANY,
+            constant=ConstantType.COLUMN,
+            learned=False,
+            hard=hard,
+            sql=sql,
+        )

@@ -155,17 +155,16 @@ class SqlContext:
         rows), so that no subquery is ever copied: a chain of such ops grows the
         query step by step, not exponentially.
         """
+        if reused and self.rows.where is not None and self.rows.where.find(exp.Subquery) is not None:
+            self.name_rows()
         rows = self.rows
-        if reused and rows.where is not None and rows.where.find(exp.Subquery) is not None:
-            name = f"step{self.step}"
-            self.ctes.append((name, _select(exp.Star(), rows.source, rows.where)))
-            self.rows = rows = Rows(name, None, rows.single)
         return _select(value, rows.source, _and(rows.where, also), limit)
 
     def name_rows(self) -> None:
         """Name the carried rows as a CTE ``stepN`` when a condition picks them, so
-        that an op reading them once per column (``header_argmax``) repeats a name,
-        not the condition; ``self.rows`` becomes that CTE's rows."""
+        that an op reading them again (:meth:`carried` with ``reused``; once per
+        column, ``header_argmax``) repeats a name, not the condition; ``self.rows``
+        becomes that CTE's rows."""
         rows = self.rows
         if rows.where is not None:
             name = f"step{self.step}"
