@@ -231,3 +231,14 @@ def test_the_oracle_offers_longest_run_only_to_questions_that_trigger_it() -> No
     assert "longest_run" in ops_found("what was the longest winning streak?")
     assert "longest_run" in ops_found("how many games in a row did they win?")
     assert "longest_run" not in ops_found("how many games did they win?")
+
+
+@pytest.mark.parametrize("name", ["span", "count_exceeds", "header_argmax"])
+def test_an_op_no_model_can_learn_is_one_error_line(name: str) -> None:
+    from typer.testing import CliRunner
+
+    from npqa.cli import app
+
+    result = CliRunner().invoke(app, ["oracle", "missing.tsv", "--tables-root", ".", "--with-op", name])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith(f"error: --with-op: '{name}' cannot be learned")

@@ -158,7 +158,11 @@ def training_language(with_op: Optional[list[str]]) -> Any:
     except KeyError as err:
         raise OptionError("--with-op", f"unknown op {err.args[0]!r} (one of: {', '.join(LANGUAGE.ops)})") from None
     except ValueError as err:
-        raise OptionError("--with-op", f"{err.args[0]!r} cannot be learned: the model points at one column and one question constant per step, and gives a terminal op no constant") from None
+        raise OptionError(
+            "--with-op",
+            f"{err.args[0]!r} cannot be learned: it reads a second column or the whole table, or takes a constant as a "
+            "terminal op, and the model points at one column and one question constant per step",
+        ) from None
 
 
 def _count_lines(tsv: Path) -> int:
