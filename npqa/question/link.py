@@ -34,7 +34,7 @@ from npqa.table.column import Table
 from npqa.table.conventions import is_height
 from npqa.table.index import TableIndex, cached_index, clear_index_cache
 from npqa.table.text import STOP_WORDS, content_words, counted_words, match_words, name_words, stem, word_keys
-from npqa.table.values import Date
+from npqa.table.values import Date, read_height
 
 MAX_NGRAM = 6  # longest question n-gram (in match words) tried against cells
 TYPO_MATCH = 0.5  # constant/column match of a string linked through a typo (an exact link is 1)
@@ -235,8 +235,9 @@ def _durations_in_seconds(question: Question, table: Table) -> Question:
 def _heights_in_inches(question: Question, table: Table) -> Question:
     """``6' 3"`` (or ``6-3``) as one constant, 75, when the table has a column named
     for heights, whose feet and inches read as inches (:mod:`npqa.table.conventions`);
-    else ``question``. Two number constants make a height when 4 to 8 feet are
-    followed by a foot mark or a dash and then under 12 inches."""
+    else ``question``. Two number constants one token apart make a height when their
+    text (with an inch mark after them) reads as one (:func:`npqa.table.values.read_height`:
+    4 to 8 feet, a foot mark or a dash, then under 12 inches)."""
     if not any(is_height(col.name) for col in table.columns):
         return question
     tokens, old = question.tokens, question.constants
@@ -246,20 +247,19 @@ def _heights_in_inches(question: Question, table: Table) -> Question:
         feet, inches = old[k], old[k + 1] if k + 1 < len(old) else None
         if (
             inches is not None and feet.kind == inches.kind == "number" and not feet.ordinal and not inches.ordinal
-            and float(feet.value) in (4.0, 5.0, 6.0, 7.0, 8.0) and 0 <= float(inches.value) < 12  # type: ignore[arg-type]
-            and inches.start == feet.end + 1 and tokens[feet.end] in FOOT_MARKS
+            and inches.start == feet.end + 1
         ):  # fmt: skip
             end = inches.end + (inches.end < len(tokens) and tokens[inches.end] in INCH_MARKS)
-            value = 12.0 * float(feet.value) + float(inches.value)  # type: ignore[arg-type]
-            constants.append(replace(feet, value=value, end=end, text=question.span_text(feet.start, end)))
-            k += 2
-            continue
+            value = read_height(question.span_text(feet.start, end))
+            if value is not None:
+                constants.append(replace(feet, value=value, end=end, text=question.span_text(feet.start, end)))
+                k += 2
+                continue
         constants.append(feet)
         k += 1
     return question if len(constants) == len(old) else replace(question, constants=constants)
 
 
-FOOT_MARKS = frozenset({"'", "’", "′", "-", "–", "—", "ft"})
 INCH_MARKS = frozenset({'"', "”", "″", "in"})
 
 

@@ -357,6 +357,21 @@ _FEET_INCHES = re.compile(
 ``6'2"``, ``6' 2``, ``6'``, ``6–8``, ``6 ft 2 in``; not ``68`` nor ``6–12``."""
 
 
+def read_height(text: str) -> float | None:
+    """The inches of a height written in feet and inches (``6'2"`` → 74, ``6–8`` → 80),
+    None when ``text`` is not one; how a column of heights reads its cells and how
+    linking reads a question's ``6' 3"`` against one.
+
+    >>> read_height("6' 2"), read_height("6-8"), read_height("6 ft 2 in"), read_height("6-12")
+    (74.0, 80.0, 74.0, None)
+    """
+    height = _FEET_INCHES(text)
+    if height is None:
+        return None
+    inches = height.group("inches") or height.group("inches2") or 0  # 6–8: 6 feet 8 inches
+    return 12.0 * int(height.group("feet")) + float(inches)
+
+
 def read_cell(
     text: str, conventions: Conventions = DEFAULT_CONVENTIONS
 ) -> tuple[float | None, float | None, Date | None]:
@@ -370,10 +385,9 @@ def read_cell(
     :func:`decimal_point_text` of the text.
     """
     if conventions.feet_inches:
-        height = _FEET_INCHES(text)
-        if height is not None:  # 6–8: 6 feet 8 inches
-            inches = height.group("inches") or height.group("inches2") or 0
-            return 12.0 * int(height.group("feet")) + float(inches), None, None
+        height = read_height(text)
+        if height is not None:
+            return height, None, None
     if len(text) == 10 and _ISO_DAY(text):  # 2004-05-03: the year, then the month, and the date
         year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
         return float(year), float(month), _checked(year, month, day)
