@@ -8,6 +8,13 @@ Row sets are deduplicated level by level (a batch of ``(S, R)`` bool rows
 goes through each declared op's ``hard`` function at once), and the number of
 distinct programs reaching each row set is carried along, so counting the
 programs that give the gold answer costs no more than finding one.
+
+Each row set remembers a few of the chains reaching it: the shortest
+(:data:`CHAINS_PER_SET`), and beside them the chains that use more of the
+question's constants than any of those (:data:`CHAINS_FOR_CONSTANTS`). Without
+the second kind, "who came after rex?" keeps six one-step chains that reach
+the row by accident (``first``, ``argmin`` of some column) and loses
+``next(word_match(reset, "Name", "rex"))``, the one that means the question.
 """
 from __future__ import annotations
 
@@ -22,6 +29,10 @@ from npqa.lang.language import ConstValue, Language, OpSpec, Program, Result, St
 
 
 CHAINS_PER_SET = 6  # row-step chains remembered per distinct row set (shortest first)
+CHAINS_FOR_CONSTANTS = 4  # and at most this many more, using more of the question's constants than those
+
+
+Chain = tuple[Step, ...]
 
 
 @dataclass
@@ -30,7 +41,13 @@ class RowSets:
 
     rows: np.ndarray  # bool (S, R)
     counts: np.ndarray  # int64 (S,): distinct canonical row-step chains giving that set
-    chains: list[list[tuple[Step, ...]]]  # (S,) up to CHAINS_PER_SET such chains, shortest first
+    chains: list[list[Chain]]  # (S,) up to CHAINS_PER_SET such chains, shortest first, then CHAINS_FOR_CONSTANTS
+    chain_uses: list[list[frozenset]]  # (S,) per chain: the constants its steps use to some end (_constant_use)
+
+    @property
+    def uses(self) -> np.ndarray:
+        """int64 (S,): the most constants one remembered chain of each set uses."""
+        return np.array([max(map(len, u), default=0) for u in self.chain_uses], dtype=np.int64)
 
 
 @dataclass
@@ -90,26 +107,63 @@ def group_rows(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _unique(
-    rows: np.ndarray, counts: np.ndarray, chains: Callable[[int], list[tuple[Step, ...]]]
+    rows: np.ndarray,
+    counts: np.ndarray,
+    chains: Callable[[int], list[tuple[Chain, frozenset]]],
+    uses: np.ndarray | None = None,
 ) -> RowSets:
     """Merge equal row sets: program counts add up, chain lists are concatenated
-    (capped). ``chains(i)`` gives entry i's chains; it is called only for the
-    entries whose chains are kept."""
+    (capped at :data:`CHAINS_PER_SET`, in entry order). ``chains(i)`` gives entry
+    i's chains, each with the constants it uses; it is called only for the
+    entries whose chains are kept. ``uses`` (N,), at least the most constants
+    one of entry i's chains uses, lets up to :data:`CHAINS_FOR_CONSTANTS` more chains in per
+    set: the first of those using more constants than every chain kept first."""
     if len(rows) == 0:
-        return RowSets(rows, counts, [])
+        return RowSets(rows, counts, [], [])
     first, inverse = group_rows(np.packbits(rows, axis=1))
     summed = np.bincount(inverse, weights=counts, minlength=len(first)).astype(np.int64)
     # only the first CHAINS_PER_SET entries of a set can contribute chains
     order = np.argsort(inverse, kind="stable")  # entries grouped by set, in entry order
     starts = np.searchsorted(inverse[order], np.arange(len(first)))
     rank = np.arange(len(order)) - starts[inverse[order]]
-    merged: list[list[tuple[Step, ...]]] = [[] for _ in first]
+    merged: list[list[tuple[Chain, frozenset]]] = [[] for _ in first]
     for i in order[rank < CHAINS_PER_SET]:
         u = inverse[i]
         room = CHAINS_PER_SET - len(merged[u])
         if room > 0:
             merged[u].extend(chains(int(i))[:room])
-    return RowSets(rows[first], summed, merged)
+    if uses is not None:
+        _add_constant_chains(merged, order, inverse, uses, chains)
+    return RowSets(rows[first], summed, [[c for c, _ in m] for m in merged], [[n for _, n in m] for m in merged])
+
+
+def _add_constant_chains(
+    merged: list[list[tuple[Chain, frozenset]]],
+    entries: np.ndarray,
+    inverse: np.ndarray,
+    uses: np.ndarray,
+    chains: Callable[[int], list[tuple[Chain, frozenset]]],
+) -> None:
+    """In place: give each set of ``merged`` up to :data:`CHAINS_FOR_CONSTANTS`
+    chains of its ``entries`` (grouped by set, in entry order, so shorter chains
+    first; ``inverse``: their sets; ``uses``: at least the most constants one of
+    their chains uses) that use more constants than every chain it holds (an
+    entry kept first may hold such chains past the cap)."""
+    cand = entries[uses[entries] > 0]
+    if not len(cand):
+        return
+    sets = np.unique(inverse[cand])
+    best = np.zeros(len(merged), dtype=np.int64)  # (U,) the most constants a held chain uses (where it matters)
+    best[sets] = [max((len(used) for _, used in merged[u]), default=0) for u in sets]
+    added = np.zeros(len(merged), dtype=np.int64)
+    for i in cand[uses[cand] > best[inverse[cand]]]:
+        u = inverse[i]
+        if added[u] >= CHAINS_FOR_CONSTANTS:
+            continue
+        for chain, used in chains(int(i)):
+            if added[u] < CHAINS_FOR_CONSTANTS and len(used) > best[u] and (chain, used) not in merged[u]:
+                merged[u].append((chain, used))
+                added[u] += 1
 
 
 def row_steps(data: Table, constants: Sequence[ConstValue], language: Language) -> list[tuple[Step, Any]]:
@@ -131,14 +185,31 @@ def row_steps(data: Table, constants: Sequence[ConstValue], language: Language) 
     return out
 
 
+def _constant_use(step: Step, how: Any, new: np.ndarray, old: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """int64 (S,): 1 where ``step`` uses one of the question's constants to
+    some end: it changes the carried rows ``old`` (S, R) into ``new``, and, for
+    a condition, the constant tells the start rows ``start`` (R,) apart in the
+    step's column (it holds for some, not all). So ``also_match(word_match(reset,
+    "Rank", "rex"), "Name", "rex")`` uses one constant, and "grand prix" in a
+    column of grands prix none; a chain counts each constant once."""
+    if step.constant is None:
+        return np.zeros(len(new), dtype=np.int64)
+    if isinstance(how[0], OpSpec):
+        passing = np.asarray(how[1], dtype=bool) & start  # (R,)
+        if not passing.any() or passing.sum() == start.sum():
+            return np.zeros(len(new), dtype=np.int64)
+    return (new != old).any(axis=-1).astype(np.int64)
+
+
 def reachable(data: Table, constants: Sequence[ConstValue], language: Language, max_row_steps: int) -> RowSets:
     """All row sets reachable with 0..max_row_steps row steps (program counts summed)."""
     steps = row_steps(data, constants, language)
     summary = data.summary_rows  # (R,)
-    frontier = RowSets(data.start_rows[None, :].copy(), np.ones(1, dtype=np.int64), [[()]])
+    frontier = RowSets(data.start_rows[None, :].copy(), np.ones(1, dtype=np.int64), [[()]], [[frozenset()]])
     levels = [frontier]
     for _ in range(max_row_steps):
-        rows, counts = [], []
+        rows, counts, changes = [], [], []
+        parent_uses = frontier.uses  # (S,)
         for step, how in steps:
             if isinstance(how[0], OpSpec):
                 spec, passing = how
@@ -150,21 +221,34 @@ def reachable(data: Table, constants: Sequence[ConstValue], language: Language, 
                     new = new & data.start_rows
             rows.append(new)
             counts.append(frontier.counts)
+            changes.append(_constant_use(step, how, new, frontier.rows, data.start_rows))  # (S,)
         if not rows:
             break
         S = len(frontier.counts)
 
-        def extend(i: int, parent: RowSets = frontier, n: int = S) -> list[tuple[Step, ...]]:
-            step = steps[i // n][0]  # entry i = step i // S applied to row set i % S
-            return [chain + (step,) for chain in parent.chains[i % n]]
+        changed = np.concatenate(changes)  # (N,): entry i = step i // S applied to row set i % S
 
-        frontier = _unique(np.concatenate(rows), np.concatenate(counts), extend)
+        def extend(i: int, parent: RowSets = frontier, n: int = S, changed: np.ndarray = changed) -> list[tuple[Chain, frozenset]]:
+            step = steps[i // n][0]
+            held = zip(parent.chains[i % n], parent.chain_uses[i % n])
+            if changed[i]:
+                return [(chain + (step,), used | {step.constant}) for chain, used in held]
+            return [(chain + (step,), used) for chain, used in held]
+
+        frontier = _unique(np.concatenate(rows), np.concatenate(counts), extend, np.tile(parent_uses, len(steps)) + changed)
         levels.append(frontier)
-    every = [c for lv in levels for c in lv.chains]
+    starts = np.cumsum([0] + [len(lv.chains) for lv in levels])  # entry i is set i - starts[k] of level k
+
+    def held(i: int) -> list[tuple[Chain, frozenset]]:
+        k = int(np.searchsorted(starts, i, side="right")) - 1
+        lv, s = levels[k], i - int(starts[k])
+        return list(zip(lv.chains[s], lv.chain_uses[s]))
+
     return _unique(
         np.concatenate([lv.rows for lv in levels]),
         np.concatenate([lv.counts for lv in levels]),
-        every.__getitem__,
+        held,
+        np.concatenate([lv.uses for lv in levels]),
     )
 
 
