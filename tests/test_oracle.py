@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from npqa.grammars.ops import LANGUAGE
 from npqa.lang.executor import execute
+from npqa.lang import oracle
 from npqa.lang.oracle import Gold, consistent, group_rows
 from npqa.train.metric import check
 from npqa.train.targets import gold as gold_of
@@ -81,3 +82,38 @@ def test_group_rows_is_numpys_unique(n: int, width: int, seed: int, density: flo
     _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
     got_first, got_inverse = group_rows(packed)
     assert np.array_equal(got_first, first) and np.array_equal(got_inverse, inverse.reshape(-1))
+
+
+RACE = [  # Rex finishes second; Bob, after him, is last by every number
+    ["Rank", "Name", "Points", "Laps", "Time"],
+    ["1", "Ann", "30", "50", "90"],
+    ["2", "Rex", "20", "49", "95"],
+    ["3", "Bob", "10", "48", "99"],
+]
+
+
+def _texts(table_rows: list[list[str]], constants: list, gold: list[str]) -> list[str]:  # type: ignore[type-arg]
+    from npqa.lang.textform import to_text
+    from npqa.table.read import table_from_grid
+
+    data = table_from_grid(np.array(table_rows, dtype=object), "race.csv")
+    found = consistent(data, constants, gold_of(gold), LANGUAGE.for_training(()), 3)
+    return [to_text(p, LANGUAGE) for p in found.programs]
+
+
+def test_a_row_set_keeps_a_chain_that_uses_the_question_beside_the_shortest(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # "who came after rex?": last(reset), argmax(reset, "Rank"), argmin(reset, "Points") ...
+    # reach Bob's row in one step and fill the shortest chains; the two-step one that reads
+    # the question's "rex" is kept beside them, and lost without the room for it
+    faithful = 'print(next(word_match(reset, "Name", "rex")), "Name")'
+    assert faithful in _texts(RACE, ["rex"], ["Bob"])
+    monkeypatch.setattr(oracle, "CHAINS_FOR_CONSTANTS", 0)
+    assert faithful not in _texts(RACE, ["rex"], ["Bob"])
+
+
+def test_a_constant_every_row_holds_earns_no_extra_chain(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # "grand prix" is in every Name: a chain using it tells no rows apart, so no chain is added
+    rows = [RACE[0]] + [[r[0], r[1] + " Grand Prix", *r[2:]] for r in RACE[1:]]
+    kept = _texts(rows, ["grand prix"], ["Bob Grand Prix"])
+    monkeypatch.setattr(oracle, "CHAINS_FOR_CONSTANTS", 0)
+    assert kept == _texts(rows, ["grand prix"], ["Bob Grand Prix"])
