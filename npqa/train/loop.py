@@ -31,6 +31,7 @@ from npqa.model.inputs import Item
 from npqa.train.prepare import PrepStats, load_split, prepare_parallel, vocab_texts
 from npqa.model.features import PAD_OP, Vocab
 from npqa.grammars.ops import LANGUAGE
+from npqa.lang.oracle import CHAINS_FOR_CONSTANTS
 from npqa.train.distributed import Batches, Dist, all_sum, broadcast, gather, session, shard, shared_loss, wrap
 from npqa.train.infer import TRAIN_BATCH, predict
 from npqa.train.loss import compute_loss
@@ -83,9 +84,10 @@ def _recipe_tag(cfg: TrainConfig) -> str:
     """The model id's mark of the options that change what is learned, when not
     at their defaults: ``-p256`` (consistent programs kept), ``-wd0.1`` (weight decay),
     ``-pr1`` (the programs' prior), ``-m0.5`` (the meritocratic share), ``-rcompare`` (the consistent programs' choice), ``-act`` (adaptive computation time);
-    and always ``-o31``, the number of ops learned (the default op set grows as ops earn their place)."""
+    and always ``-o31``, the number of ops learned (the default op set grows as ops earn their place), and
+    ``-k4``, the chains per row set the oracle keeps for the question's constants (:data:`npqa.lang.oracle.CHAINS_FOR_CONSTANTS`)."""
     default = TrainConfig("", "", "")
-    tag = f"-o{len(LANGUAGE.for_training(cfg.with_ops).ops)}"
+    tag = f"-o{len(LANGUAGE.for_training(cfg.with_ops).ops)}-k{CHAINS_FOR_CONSTANTS}"
     tag += f"-p{cfg.max_programs}" if cfg.max_programs != default.max_programs else ""
     tag += f"-wd{cfg.weight_decay:g}" if cfg.weight_decay != default.weight_decay else ""
     tag += f"-pr{cfg.prior:g}" if cfg.prior != default.prior else ""
