@@ -116,8 +116,9 @@ def _unique(
     (capped at :data:`CHAINS_PER_SET`, in entry order). ``chains(i)`` gives entry
     i's chains, each with the constants it uses; it is called only for the
     entries whose chains are kept. ``uses`` (N,), at least the most constants
-    one of entry i's chains uses, lets up to :data:`CHAINS_FOR_CONSTANTS` more chains in per
-    set: the first of those using more constants than every chain kept first."""
+    one of entry i's chains uses, lets up to :data:`CHAINS_FOR_CONSTANTS` more
+    chains in per set: the first of those using more constants than every chain
+    kept first."""
     if len(rows) == 0:
         return RowSets(rows, counts, [], [])
     first, inverse = group_rows(np.packbits(rows, axis=1))
@@ -228,14 +229,17 @@ def reachable(data: Table, constants: Sequence[ConstValue], language: Language, 
 
         changed = np.concatenate(changes)  # (N,): entry i = step i // S applied to row set i % S
 
-        def extend(i: int, parent: RowSets = frontier, n: int = S, changed: np.ndarray = changed) -> list[tuple[Chain, frozenset]]:
+        def extend(
+            i: int, parent: RowSets = frontier, n: int = S, changed: np.ndarray = changed
+        ) -> list[tuple[Chain, frozenset]]:
             step = steps[i // n][0]
             held = zip(parent.chains[i % n], parent.chain_uses[i % n])
             if changed[i]:
                 return [(chain + (step,), used | {step.constant}) for chain, used in held]
             return [(chain + (step,), used) for chain, used in held]
 
-        frontier = _unique(np.concatenate(rows), np.concatenate(counts), extend, np.tile(parent_uses, len(steps)) + changed)
+        uses = np.tile(parent_uses, len(steps)) + changed  # (N,) at least each entry's most constants
+        frontier = _unique(np.concatenate(rows), np.concatenate(counts), extend, uses)
         levels.append(frontier)
     starts = np.cumsum([0] + [len(lv.chains) for lv in levels])  # entry i is set i - starts[k] of level k
 
