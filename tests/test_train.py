@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from npqa.lang.oracle import CHAINS_FOR_CONSTANTS
 from npqa.model.files import load_model
 from npqa.train.loop import TrainConfig, train
 
@@ -91,12 +92,12 @@ def test_the_model_id_names_the_options_that_change_what_is_learned(tmp_path: Pa
     train(tiny_config(tmp_path / "m", epochs=1, max_programs=256, weight_decay=0.1, prior=0.5, act=True))
     card = json.loads((tmp_path / "m" / "config.json").read_text())
     ops = len(card["ops"])
-    assert card["model_id"].endswith(f"-e1-o{ops}-p256-wd0.1-pr0.5-act"), card["model_id"]
+    assert card["model_id"].endswith(f"-e1-o{ops}-k{CHAINS_FOR_CONSTANTS}-p256-wd0.1-pr0.5-act"), card["model_id"]
 
 
 def test_the_model_id_counts_the_ops_learned(tmp_path: Path) -> None:
     train(tiny_config(tmp_path / "plain", epochs=1))
     train(tiny_config(tmp_path / "more", epochs=1, with_ops=("exists",)))
     plain, more = (json.loads((tmp_path / d / "config.json").read_text()) for d in ("plain", "more"))
-    assert plain["model_id"].endswith(f"-o{len(plain['ops'])}")
-    assert more["model_id"].endswith(f"-o{len(plain['ops']) + 1}")
+    assert plain["model_id"].endswith(f"-o{len(plain['ops'])}-k{CHAINS_FOR_CONSTANTS}")
+    assert more["model_id"].endswith(f"-o{len(plain['ops']) + 1}-k{CHAINS_FOR_CONSTANTS}")
