@@ -1,6 +1,7 @@
 """The oracle's shortcuts (answers of the wrong size never built, cell answers
 judged without being built, numbers that cannot match never judged) find
-exactly what the plain enumeration finds."""
+exactly what the plain enumeration finds; and the chains it keeps per row set
+include those that read the question's constants."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -14,7 +15,9 @@ from npqa.grammars.ops import LANGUAGE
 from npqa.lang.executor import execute
 from npqa.lang import oracle
 from npqa.lang.oracle import Gold, consistent, group_rows
+from npqa.lang.textform import to_text
 from npqa.train.metric import check
+from npqa.table.read import table_from_grid
 from npqa.train.targets import gold as gold_of
 from strategies import programs as random_programs
 from test_sql_agreement import constants_of, tables
@@ -93,9 +96,6 @@ RACE = [  # Rex finishes second; Bob, after him, is last by every number
 
 
 def _texts(table_rows: list[list[str]], constants: list, gold: list[str]) -> list[str]:  # type: ignore[type-arg]
-    from npqa.lang.textform import to_text
-    from npqa.table.read import table_from_grid
-
     data = table_from_grid(np.array(table_rows, dtype=object), "race.csv")
     found = consistent(data, constants, gold_of(gold), LANGUAGE.for_training(()), 3)
     return [to_text(p, LANGUAGE) for p in found.programs]
