@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 
 from npqa.grammars.ops import LANGUAGE
@@ -34,10 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", default=str(WTQ / "data" / "random-split-1-dev.tsv"))
     parser.add_argument("--tables-root", default=str(WTQ))
     args = parser.parse_args(argv)
-    examples = {e.id: e for e in read_examples(args.dev)}
+    try:
+        examples = {e.id: e for e in read_examples(args.dev)}
+        with open(args.programs, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    except Exception as err:  # a file missing or unreadable: one line (the older code has its own errors)
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    unknown = [r["id"] for r in rows if r.get("id") not in examples]
+    if unknown:
+        print(f"error: {args.programs}: {unknown[0]} is no question of {args.dev}", file=sys.stderr)
+        return 2
     tables = TableCache(Path(args.tables_root))
-    with open(args.programs, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
     counts = {status: sum(r["status"] == status for r in rows) for status in ("ok", "gold_questionable", "not_expressible")}
     unknown_op = wrong = 0
     for r in rows:
