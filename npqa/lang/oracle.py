@@ -135,7 +135,7 @@ def _unique(
             merged[u].extend(chains(int(i))[:room])
     if uses is not None:
         _add_constant_chains(merged, order, inverse, uses, chains)
-    return RowSets(rows[first], summed, [[c for c, _ in m] for m in merged], [[n for _, n in m] for m in merged])
+    return RowSets(rows[first], summed, [[c for c, _ in m] for m in merged], [[used for _, used in m] for m in merged])
 
 
 def _add_constant_chains(
